@@ -1,0 +1,179 @@
+"""Superset 6.1: configuration from the template, bootstrapped metadata, the server."""
+
+import os
+import secrets
+import shutil
+import string
+from pathlib import Path
+
+from . import settings
+from .console import SetupError, step
+from .procs import Server, run
+from .venvs import cache_lock
+
+TEMPLATE = settings.REPO / "dev" / "superset_config.py.tmpl"
+BOOTSTRAP = settings.REPO / "dev" / "superset_bootstrap.py"
+GUEST_ROLE = "Odoo Embedded Guest"
+GUEST_AUDIENCE = "superset_connector"
+
+
+def odoo_origins(odoo_port):
+    """The origins a browser may use for the local Odoo: both loopback spellings."""
+    return [f"http://127.0.0.1:{odoo_port}", f"http://localhost:{odoo_port}"]
+
+
+def render_config(
+    path,
+    *,
+    metadata,
+    odoo_port,
+    secret_key,
+    guest_token_secret,
+    guest_token_audience=GUEST_AUDIENCE,
+    embedded=True,
+    allow_framing=True,
+):
+    """Write superset_config.py from the template. The knobs exist for tests that
+    need a misconfigured Superset (embedding off, framing forbidden)."""
+    values = {
+        "secret_key": secret_key,
+        "metadata_uri": f"sqlite:///{Path(metadata).resolve()}",
+        "embedded": embedded,
+        "guest_token_secret": guest_token_secret,
+        "guest_token_audience": guest_token_audience,
+        "guest_role": GUEST_ROLE,
+        "frame_ancestors": ["'self'", *odoo_origins(odoo_port)] if allow_framing else ["'self'"],
+        "frame_options": None if allow_framing else "SAMEORIGIN",
+    }
+    text = string.Template(TEMPLATE.read_text()).substitute({k: repr(v) for k, v in values.items()})
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def _env(venv, config_path, home):
+    env = dict(os.environ)
+    env.update(
+        SUPERSET_CONFIG_PATH=str(config_path),
+        SUPERSET_HOME=str(home),
+        FLASK_APP="superset",
+        PATH=f"{Path(venv) / 'bin'}:{env.get('PATH', '')}",
+    )
+    return env
+
+
+def metadata_template(venv):
+    """A metadata database with Superset's schema, roles, admin and guest role.
+
+    Built once per Superset venv; each instance starts from a copy (seconds, not a minute).
+    """
+    folder = settings.cache_dir() / "superset" / Path(venv).name
+    template = folder / "metadata-template.db"
+    if template.exists():
+        return template
+    with cache_lock("superset-metadata"):
+        if template.exists():
+            return template
+        step("Bootstrapping Superset's metadata (db upgrade, admin user, init; first run only)")
+        work = folder / "work"
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        config = render_config(
+            work / "superset_config.py",
+            metadata=work / "superset.db",
+            odoo_port=8069,
+            secret_key=secrets.token_urlsafe(32),
+            guest_token_secret=secrets.token_urlsafe(32),
+        )
+        env = _env(venv, config, work)
+        log = settings.cache_dir() / "logs" / f"superset-bootstrap-{Path(venv).name}.log"
+        log.unlink(missing_ok=True)
+        superset = str(Path(venv) / "bin" / "superset")
+        run([superset, "db", "upgrade"], log, env=env, what="superset db upgrade")
+        run([superset, "init"], log, env=env, what="superset init")
+        user, password = settings.superset_admin()
+        run(
+            [str(Path(venv) / "bin" / "python"), str(BOOTSTRAP), user, password, GUEST_ROLE],
+            log,
+            env=env,
+            what="creating Superset's admin user and guest role",
+        )
+        (work / "superset.db").rename(template)
+        shutil.rmtree(work, ignore_errors=True)
+    return template
+
+
+class Instance:
+    """One Superset server: a folder with its config, metadata copy, log and pid file."""
+
+    def __init__(self, folder, port, odoo_port, name="Superset"):
+        self.folder = Path(folder)
+        self.port = port
+        self.odoo_port = odoo_port
+        self.server = Server(name, self.folder / "superset.pid", self.folder / "logs" / "superset.log")
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def metadata(self):
+        return self.folder / "superset.db"
+
+    def _secret(self, name):
+        """Secrets kept with the instance, so a restarted demo keeps its sessions and keys."""
+        path = self.folder / f".{name}"
+        if not path.exists():
+            self.folder.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(32))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    @property
+    def guest_token_secret(self):
+        return self._secret("guest_token_secret")
+
+    def prepare(self, venv, **config_knobs):
+        """Copy the bootstrapped metadata (first time) and write the config."""
+        if not self.metadata.exists():
+            self.folder.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(metadata_template(venv), self.metadata)
+        return render_config(
+            self.folder / "superset_config.py",
+            metadata=self.metadata,
+            odoo_port=self.odoo_port,
+            secret_key=self._secret("secret_key"),
+            guest_token_secret=self.guest_token_secret,
+            **config_knobs,
+        )
+
+    def start(self, venv, timeout=180, **config_knobs):
+        config = self.prepare(venv, **config_knobs)
+        gunicorn = str(Path(venv) / "bin" / "gunicorn")
+        argv = [
+            gunicorn,
+            "--workers",
+            "1",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "8",
+            "--timeout",
+            "120",
+            "--graceful-timeout",
+            "5",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "superset.app:create_app()",
+        ]
+        self.server.start(argv, env=_env(venv, config, self.folder), cwd=self.folder)
+        try:
+            self.server.wait_http(f"{self.url}/health", timeout=timeout)
+        except SetupError:
+            self.server.stop()
+            raise
+        return self
+
+    def stop(self):
+        return self.server.stop()

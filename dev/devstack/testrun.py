@@ -1,0 +1,78 @@
+"""`make test` and `make lint`: lint, then every test against real servers.
+
+The addon is installed with odoo-bin on a copy of the apps template (pytest-odoo does
+not install modules); a second copy serves the end-to-end Odoo server. pytest runs
+last, so its summary is the last thing printed.
+"""
+
+import os
+import shutil
+import subprocess
+
+from . import odoo, settings
+from .console import SetupError, step
+from .stack import setup
+from .venvs import python_of
+
+TEST_DIR = settings.RUN_DIR / "test"
+MODULE = "superset_connector"
+
+
+def lint(stack=None):
+    stack = stack or setup()
+    step("Lint: ruff check, ruff format --check, pylint-odoo")
+    bin_dir = stack.odoo_venv / "bin"
+    env = odoo.odoo_env(stack.odoo_path)
+    checks = [
+        [str(bin_dir / "ruff"), "check", "--no-cache", "."],
+        [str(bin_dir / "ruff"), "format", "--no-cache", "--check", "."],
+        [str(bin_dir / "pylint"), "--rcfile=.pylintrc", MODULE],
+    ]
+    failed = [argv for argv in checks if subprocess.run(argv, cwd=settings.REPO, env=env, check=False).returncode]
+    if failed:
+        raise SetupError("lint failed: " + "; ".join(" ".join(a[0:2]).split("/")[-1] for a in failed))
+
+
+def test(pytest_args=()):
+    stack = setup()
+    apps, base = stack.template("apps"), stack.template("base")
+    stack.superset_metadata()
+    lint(stack)
+    shutil.rmtree(TEST_DIR, ignore_errors=True)
+    (TEST_DIR / "logs").mkdir(parents=True)
+    unit_db = f"sc_test_{os.getpid()}"
+    e2e_db = f"{unit_db}_e2e"
+    try:
+        step(f"Installing {MODULE} into a copy of the apps template ({unit_db})")
+        odoo.install(stack, apps, unit_db, TEST_DIR / "logs" / "install.log")
+        odoo.copy_db(unit_db, e2e_db)
+        conf = odoo.write_config(
+            TEST_DIR / "pytest-odoo.conf",
+            stack.odoo_path,
+            db=unit_db,
+            logfile=TEST_DIR / "logs" / "odoo-in-pytest.log",
+        )
+        env = odoo.odoo_env(stack.odoo_path)
+        env.update(
+            SC_TEST_E2E_DB=e2e_db,
+            SC_TEST_TEMPLATE_BASE=base,
+            SC_TEST_TEMPLATE_APPS=apps,
+            SC_TEST_DIR=str(TEST_DIR),
+        )
+        argv = [
+            python_of(stack.odoo_venv),
+            "-m",
+            "pytest",
+            f"{MODULE}/tests",
+            "tests",
+            f"--odoo-config={conf}",
+            f"--odoo-database={unit_db}",
+            "--odoo-log-level=warn",
+            "--odoo-http",
+            *pytest_args,
+        ]
+        step("Running the tests (pytest)")
+        return subprocess.run(argv, cwd=settings.REPO, env=env, check=False).returncode
+    finally:
+        for db in (e2e_db, unit_db):
+            odoo.drop_db(db)

@@ -1,0 +1,20 @@
+{
+    "name": "Superset Connector",
+    "summary": "Apache Superset dashboards embedded in Odoo, filtered to the active companies",
+    "version": "18.0.1.0.0",
+    "category": "Productivity",
+    "website": "https://github.com/superset-connector/superset_connector",
+    "author": "superset_connector developers",
+    "license": "LGPL-3",
+    "depends": ["base_setup", "web"],
+    "external_dependencies": {"python": ["PyJWT", "requests"]},
+    "data": [
+        "security/superset_security.xml",
+        "security/ir.model.access.csv",
+        "security/superset_rules.xml",
+        "views/superset_dashboard_views.xml",
+        "views/menus.xml",
+    ],
+    "uninstall_hook": "uninstall_hook",
+    "application": True,
+}

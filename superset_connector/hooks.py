@@ -1,0 +1,7 @@
+PARAM_PREFIX = "superset_connector."
+
+
+def uninstall_hook(env):
+    """Leave nothing behind: settings (secrets included) are not owned by an XML id,
+    so Odoo would keep them after the module is gone."""
+    env["ir.config_parameter"].sudo().search([("key", "=like", f"{PARAM_PREFIX}%")]).unlink()

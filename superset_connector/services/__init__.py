@@ -1,0 +1,1 @@
+"""Pure Python helpers (no odoo import): Superset REST client, guest tokens, RLS."""

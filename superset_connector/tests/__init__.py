@@ -1,0 +1,1 @@
+from . import test_menus_http, test_security

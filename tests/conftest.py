@@ -1,0 +1,91 @@
+"""End-to-end fixtures: a real Superset and a real Odoo server, started once per session.
+
+Both bind to free loopback ports and are stopped (by pid) at the end. Their folders,
+logs included, stay in .run/test/e2e for a look after a failure.
+"""
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "dev"))
+
+from devstack import odoo as odoo_stack  # noqa: E402
+from devstack import settings  # noqa: E402
+from devstack import superset as superset_stack  # noqa: E402
+from devstack.procs import free_port  # noqa: E402
+from devstack.stack import setup  # noqa: E402
+
+MODULE = "superset_connector"
+
+
+@pytest.fixture(scope="session")
+def stack():
+    return setup()
+
+
+@pytest.fixture(scope="session")
+def e2e_dir():
+    path = Path(os.environ.get("SC_TEST_DIR") or settings.RUN_DIR / "test") / "e2e"
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def odoo_port():
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def superset(stack, e2e_dir, odoo_port):
+    """Superset 6.1 from a copy of the bootstrapped metadata; admin login works."""
+    instance = superset_stack.Instance(e2e_dir / "superset", free_port(), odoo_port)
+    instance.start(stack.superset_venv)
+    yield instance
+    instance.stop()
+
+
+class OdooServer:
+    def __init__(self, url, db):
+        self.url = url
+        self.db = db
+
+
+@pytest.fixture(scope="session")
+def odoo_db(stack, e2e_dir):
+    """The database the end-to-end Odoo serves: given by `make test`, else built here."""
+    given = os.environ.get("SC_TEST_E2E_DB")
+    if given:
+        yield given
+        return
+    db = f"sc_e2e_{os.getpid()}"
+    odoo_stack.install(stack, stack.template("apps"), db, e2e_dir / "install.log")
+    yield db
+    odoo_stack.drop_db(db)
+
+
+@pytest.fixture(scope="session")
+def odoo_server(stack, e2e_dir, odoo_db, odoo_port):
+    server = odoo_stack.start(stack.odoo_venv, stack.odoo_path, odoo_db, odoo_port, e2e_dir / "odoo")
+    yield OdooServer(f"http://127.0.0.1:{odoo_port}", odoo_db)
+    server.stop()
+
+
+@pytest.fixture
+def scratch_db(stack):
+    """Names of throw-away databases, dropped after the test."""
+    names = []
+
+    def make(label):
+        name = f"sc_scratch_{label}_{os.getpid()}"
+        names.append(name)
+        return name
+
+    yield make
+    for name in names:
+        odoo_stack.drop_db(name)
