@@ -65,6 +65,7 @@ def main(env):
         company = _upsert(env, xmlid, "res.company", values)
         company.partner_id.tz = tz
         _load_chart_of_accounts(env, company)
+        company.currency_id = values["currency_id"]  # the chart may have set the country's currency
         companies[xmlid] = company
 
     groups = {

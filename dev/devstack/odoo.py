@@ -170,15 +170,20 @@ def drop_db(name):
 # --- template databases ---------------------------------------------------------------
 
 
+def _template_ready(name):
+    """Built to the end, and its filestore (attachments) is in this cache."""
+    return postgres.db_exists(name) and postgres.db_comment(name) == TEMPLATE_READY and filestore(name).is_dir()
+
+
 def ensure_template(venv, odoo_path, kind):
     """A database with Odoo's apps installed once; runs copy it in under a second."""
     modules = settings.BASE_APPS if kind == "base" else settings.BASE_APPS + settings.BUSINESS_APPS
     key = hashlib.sha256(f"{source_fingerprint(odoo_path)}|{','.join(modules)}".encode()).hexdigest()[:10]
     name = f"sc_template_{kind}_{key}"
-    if postgres.db_exists(name) and postgres.db_comment(name) == TEMPLATE_READY:
+    if _template_ready(name):
         return name
     with cache_lock(f"template-{kind}"):
-        if postgres.db_exists(name) and postgres.db_comment(name) == TEMPLATE_READY:
+        if _template_ready(name):
             return name
         step(f"Building the Odoo template database {name} ({', '.join(modules)}; first run only)")
         drop_db(name)

@@ -38,7 +38,8 @@ def pick_port(preferred, label, env_name):
     """The preferred port when free, else a free one, saying so in one line."""
     if port_is_free(preferred):
         return preferred
-    port = free_port()
+    nearby = (p for p in range(preferred + 1, min(preferred + 50, 65535)) if port_is_free(p))
+    port = next(nearby, None) or free_port()
     info(f"Port {preferred} is taken; {label} uses port {port} instead (set {env_name} to choose).")
     return port
 
