@@ -1,31 +1,19 @@
-"""End-to-end fixtures: a real Superset and a real Odoo server, started once per session.
+"""End-to-end fixtures: a real Odoo server next to the Superset servers of ../conftest.py.
 
-Both bind to free loopback ports and are stopped (by pid) at the end. Their folders,
-logs included, stay in .run/test/e2e for a look after a failure.
+The Odoo server binds to a free loopback port and is stopped (by pid) at the end; its
+folder, logs included, stays in .run/test/e2e for a look after a failure.
 """
 
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "dev"))
-
-from devstack import odoo as odoo_stack  # noqa: E402
-from devstack import settings  # noqa: E402
-from devstack import superset as superset_stack  # noqa: E402
-from devstack.procs import free_port  # noqa: E402
-from devstack.stack import setup  # noqa: E402
+from devstack import odoo as odoo_stack
+from devstack import settings
 
 MODULE = "superset_connector"
-
-
-@pytest.fixture(scope="session")
-def stack():
-    return setup()
 
 
 @pytest.fixture(scope="session")
@@ -34,20 +22,6 @@ def e2e_dir():
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
     return path
-
-
-@pytest.fixture(scope="session")
-def odoo_port():
-    return free_port()
-
-
-@pytest.fixture(scope="session")
-def superset(stack, e2e_dir, odoo_port):
-    """Superset 6.1 from a copy of the bootstrapped metadata; admin login works."""
-    instance = superset_stack.Instance(e2e_dir / "superset", free_port(), odoo_port)
-    instance.start(stack.superset_venv)
-    yield instance
-    instance.stop()
 
 
 class OdooServer:

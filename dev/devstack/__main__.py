@@ -18,7 +18,11 @@ def main(argv=None):
     commands.add_parser("lint", help="ruff and pylint-odoo")
     test_parser = commands.add_parser("test", help="lint, then every test against real servers")
     test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments")
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["test"]:  # everything after `test` belongs to pytest, options included
+        args = argparse.Namespace(command="test", pytest_args=argv[1:])
+    else:
+        args = parser.parse_args(argv)
     try:
         if args.command == "setup":
             stack = setup()

@@ -40,7 +40,7 @@ def _prepare_database(stack, db, superset_instance):
         SC_DEMO_URL=superset_instance.url,
         SC_DEMO_USERNAME=user,
         SC_DEMO_PASSWORD=password,
-        SC_DEMO_TOKEN_MODE="local",  # noqa: S106 (a mode name, not a password)
+        SC_DEMO_TOKEN_MODE="local",
         SC_DEMO_GUEST_TOKEN_SECRET=superset_instance.guest_token_secret,
         SC_DEMO_GUEST_TOKEN_AUDIENCE=superset.GUEST_AUDIENCE,
     )

@@ -148,7 +148,8 @@ class Instance:
             **config_knobs,
         )
 
-    def start(self, venv, timeout=180, **config_knobs):
+    def launch(self, venv, **config_knobs):
+        """Start the server process without waiting for it (see wait)."""
         config = self.prepare(venv, **config_knobs)
         gunicorn = str(Path(venv) / "bin" / "gunicorn")
         argv = [
@@ -168,12 +169,18 @@ class Instance:
             "superset.app:create_app()",
         ]
         self.server.start(argv, env=_env(venv, config, self.folder), cwd=self.folder)
+        return self
+
+    def wait(self, timeout=180):
         try:
             self.server.wait_http(f"{self.url}/health", timeout=timeout)
         except SetupError:
             self.server.stop()
             raise
         return self
+
+    def start(self, venv, timeout=180, **config_knobs):
+        return self.launch(venv, **config_knobs).wait(timeout)
 
     def stop(self):
         return self.server.stop()

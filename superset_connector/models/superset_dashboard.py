@@ -1,4 +1,19 @@
-from odoo import fields, models
+import logging
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from ..services.errors import SupersetError, SupersetNotFound
+
+_logger = logging.getLogger(__name__)
+
+CLIENT_ACTION_TAG = "superset_connector.dashboard"
+# Fields whose change must reach the dashboard's menu.
+MENU_FIELDS = {"name", "sequence", "group_ids", "category_id", "active"}
+# Fields that decide who sees a dashboard: the menus the web client loads are cached per user.
+VISIBILITY_FIELDS = {"group_ids", "company_ids", "active"}
+# uiConfig bits of Superset's embedded page.
+UI_HIDE_TITLE, UI_HIDE_TAB, UI_HIDE_CHART_CONTROLS = 1, 2, 8
 
 
 class SupersetDashboard(models.Model):
@@ -9,11 +24,11 @@ class SupersetDashboard(models.Model):
     _order = "sequence, name, id"
 
     # --- fields ---------------------------------------------------------------------
-    name = fields.Char(required=True, translate=True)
+    name = fields.Char(required=True, help="The dashboard's title in Superset, updated by each sync.")
     active = fields.Boolean(default=True)
-    sequence = fields.Integer(default=10)
+    sequence = fields.Integer(default=10, help="Order in the menu.")
     superset_dashboard_id = fields.Integer(
-        string="Superset Dashboard ID", readonly=True, help="The dashboard's numeric id in Superset."
+        string="Superset Dashboard ID", readonly=True, index=True, help="The dashboard's numeric id in Superset."
     )
     embedded_uuid = fields.Char(
         string="Embedded UUID",
@@ -22,11 +37,26 @@ class SupersetDashboard(models.Model):
         help="The uuid of the dashboard's embedded configuration in Superset (not the dashboard's own uuid).",
     )
     group_ids = fields.Many2many(
-        "res.groups", string="Groups", help="Groups that see this dashboard. Empty: every Superset user."
+        "res.groups",
+        help="Groups that see this dashboard. Empty: every Superset user. "
+        "A newly synced dashboard is shown to Superset Managers only until you choose.",
     )
-    company_ids = fields.Many2many(
-        "res.company", string="Companies", help="Companies the dashboard is offered in. Empty: all companies."
+    company_ids = fields.Many2many("res.company", help="Companies the dashboard is offered in. Empty: all companies.")
+    category_id = fields.Many2one(
+        "superset.dashboard.category", ondelete="set null", help="Sub-menu the dashboard is in."
     )
+    menu_id = fields.Many2one("ir.ui.menu", readonly=True, copy=False, ondelete="set null")
+    action_id = fields.Many2one("ir.actions.client", readonly=True, copy=False, ondelete="set null")
+    show_title = fields.Boolean(default=True, help="Show the dashboard's title bar.")
+    show_tabs = fields.Boolean(default=True, help="Show the dashboard's tabs bar, when it has tabs.")
+    show_chart_controls = fields.Boolean(default=True, help="Show each chart's menu (download, full screen...).")
+    show_filters = fields.Boolean(default=True, help="Show the native filters bar.")
+    expand_filters = fields.Boolean(default=False, help="Open the native filters bar expanded.")
+    missing_in_superset = fields.Boolean(
+        readonly=True, help="The last sync did not find this dashboard in Superset; it was archived."
+    )
+    last_sync = fields.Datetime(readonly=True)
+    superset_link = fields.Char(compute="_compute_superset_link", string="Open in Superset")
 
     # --- constraints ----------------------------------------------------------------
     _sql_constraints = [
@@ -36,3 +66,206 @@ class SupersetDashboard(models.Model):
             "This Superset dashboard is already registered.",
         ),
     ]
+
+    # --- computes -------------------------------------------------------------------
+
+    @api.depends("superset_dashboard_id")
+    def _compute_superset_link(self):
+        base = self.env["superset.connector"]._get_settings().browser_url
+        for dashboard in self:
+            dashboard.superset_link = (
+                f"{base}/superset/dashboard/{dashboard.superset_dashboard_id}/"
+                if base and dashboard.superset_dashboard_id
+                else False
+            )
+
+    def _ui_config(self):
+        """What the embedded page needs to know about showing this dashboard."""
+        self.ensure_one()
+        bits = (
+            (0 if self.show_title else UI_HIDE_TITLE)
+            | (0 if self.show_tabs else UI_HIDE_TAB)
+            | (0 if self.show_chart_controls else UI_HIDE_CHART_CONTROLS)
+        )
+        return {"ui_config": bits, "show_filters": self.show_filters, "expand_filters": self.expand_filters}
+
+    # --- overrides ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        dashboards = super().create(vals_list)
+        dashboards._update_menus()
+        return dashboards
+
+    def write(self, vals):
+        result = super().write(vals)
+        if MENU_FIELDS & vals.keys():
+            self._update_menus()
+        if VISIBILITY_FIELDS & vals.keys():
+            self.env.registry.clear_cache()  # menus are cached per user
+        return result
+
+    def unlink(self):
+        menus, actions = self.menu_id, self.action_id
+        result = super().unlink()
+        menus.sudo().unlink()
+        actions.sudo().unlink()
+        return result
+
+    # --- actions --------------------------------------------------------------------
+
+    @api.model
+    def action_sync_from_superset(self):
+        """Button: sync now and say what changed."""
+        stats = self._sync_from_superset()
+        message = self.env._(
+            "%(created)s new, %(updated)s updated, %(archived)s archived, %(unchanged)s unchanged.",
+            **stats,
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Dashboards synced from Superset"),
+                "message": message,
+                "type": "success",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def action_open(self):
+        self.ensure_one()
+        return self.action_id.read()[0] if self.action_id else False
+
+    # --- sync -----------------------------------------------------------------------
+
+    @api.model
+    def _sync_from_superset(self):
+        """Register every Superset dashboard, with embedding enabled for this Odoo.
+
+        Creates what is new, updates what changed (nothing else is written, so a second
+        sync changes nothing), archives what Superset no longer has.
+        """
+        if not (self.env.su or self.env.user.has_group("superset_connector.group_superset_manager")):
+            raise AccessError(self.env._("Only Superset Managers can sync dashboards."))
+        connector = self.env["superset.connector"]
+        settings = connector._get_settings()
+        client = connector._get_client(settings)
+        domains = connector._allowed_domains()
+        if not domains:
+            raise UserError(self.env._("Odoo does not know its own address (web.base.url): set it, then sync again."))
+        dashboards = self.sudo().with_context(active_test=False)
+        existing = {d.superset_dashboard_id: d for d in dashboards.search([("superset_dashboard_id", "!=", False)])}
+        stats = dict.fromkeys(("created", "updated", "archived", "unchanged"), 0)
+        try:
+            remote = client.list_dashboards(page_size=settings.sync_page_size)
+            seen = set()
+            for item in remote:
+                try:
+                    embedded_uuid = client.ensure_embedded(item["id"], domains)
+                except SupersetNotFound:
+                    continue  # deleted while we were syncing
+                seen.add(item["id"])
+                outcome = dashboards._sync_one(existing.get(item["id"]), item, embedded_uuid)
+                stats[outcome] += 1
+        except SupersetError as exc:
+            raise UserError(str(exc)) from exc
+        for superset_id, dashboard in existing.items():
+            if superset_id not in seen and dashboard.active:
+                dashboard.write({"active": False, "missing_in_superset": True})
+                stats["archived"] += 1
+        return stats
+
+    def _sync_one(self, dashboard, item, embedded_uuid):
+        values = self._prepare_sync_values(item, embedded_uuid)
+        if not dashboard:
+            self.create({**values, **self._prepare_new_dashboard_values(item)})
+            return "created"
+        if dashboard.missing_in_superset:
+            values.update(active=True, missing_in_superset=False)  # it came back
+        changed = {key: value for key, value in values.items() if dashboard[key] != value}
+        if not changed:
+            return "unchanged"
+        dashboard.write({**changed, "last_sync": fields.Datetime.now()})
+        return "updated"
+
+    @api.model
+    def _prepare_sync_values(self, item, embedded_uuid):
+        return {
+            "name": item.get("dashboard_title") or self.env._("Dashboard %s", item["id"]),
+            "embedded_uuid": embedded_uuid,
+        }
+
+    @api.model
+    def _prepare_new_dashboard_values(self, item):
+        # Fail closed: a dashboard nobody chose to publish is seen by managers only.
+        manager = self.env.ref("superset_connector.group_superset_manager")
+        return {
+            "superset_dashboard_id": item["id"],
+            "group_ids": [Command.set(manager.ids)],
+            "last_sync": fields.Datetime.now(),
+        }
+
+    @api.model
+    def _cron_sync(self):
+        settings = self.env["superset.connector"]._get_settings()
+        if not settings.server_url:
+            _logger.info("Superset dashboard sync skipped: Superset is not configured")
+            return
+        try:
+            stats = self._sync_from_superset()
+        except UserError as exc:
+            _logger.warning("Superset dashboard sync failed: %s", exc)
+            return
+        _logger.info("Superset dashboard sync: %s", stats)
+
+    # --- menus ----------------------------------------------------------------------
+
+    def _prepare_action_values(self):
+        self.ensure_one()
+        return {
+            "name": self.name,
+            "tag": CLIENT_ACTION_TAG,
+            "params": {"dashboard_id": self.id},
+        }
+
+    def _prepare_menu_values(self):
+        self.ensure_one()
+        parent = self.category_id.menu_id or self.env.ref("superset_connector.superset_connector_menu_root")
+        groups = self.group_ids or self.env.ref("superset_connector.group_superset_user")
+        return {
+            "name": self.name,
+            "parent_id": parent.id,
+            "sequence": self.sequence,
+            "action": f"ir.actions.client,{self.action_id.id}",
+            "groups_id": [Command.set(groups.ids)],
+            "active": self.active,
+        }
+
+    def _update_menus(self):
+        """Create or update each dashboard's client action and menu."""
+        for dashboard in self:
+            if dashboard.action_id:
+                dashboard.action_id.sudo().write(dashboard._prepare_action_values())
+            else:
+                action = self.env["ir.actions.client"].sudo().create(dashboard._prepare_action_values())
+                dashboard.write({"action_id": action.id})
+            menu_values = dashboard._prepare_menu_values()
+            menu = dashboard.menu_id.sudo().with_context(active_test=False)
+            if menu.exists():
+                menu.write(menu_values)
+            else:
+                menu = self.env["ir.ui.menu"].sudo().create(menu_values)
+                dashboard.write({"menu_id": menu.id})
+
+    @api.model
+    def _menus_hidden_from_user(self):
+        """Dashboard menus the current user must not see: dashboards they cannot read in
+        any of their companies (menus only filter by groups; record rules do the rest)."""
+        menus = self.sudo().search([("menu_id", "!=", False)]).menu_id
+        if not self.env.user.has_group("superset_connector.group_superset_user"):
+            return menus
+        visible = self.with_context(allowed_company_ids=self.env.user.company_ids.ids).search(
+            [("menu_id", "!=", False)]
+        )
+        return menus - visible.menu_id

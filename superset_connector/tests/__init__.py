@@ -1,1 +1,7 @@
-from . import test_menus_http, test_security
+from . import (
+    test_connection_check,
+    test_menus_http,
+    test_secrets,
+    test_security,
+    test_superset_sync,
+)

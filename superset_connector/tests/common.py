@@ -1,9 +1,73 @@
+import os
+import unittest
+import uuid
+from urllib.parse import urlsplit
+
 from odoo import Command
 from odoo.tests import new_test_user
+from odoo.tests.common import BlockedRequest, _super_send
+
+from ..models import superset_connector
+from ..services.superset_client import SupersetClient
+
+
+class LiveSuperset:
+    """The real Superset servers `make test` starts (see conftest.py at the repository root)."""
+
+    def __init__(self):
+        self.url = os.environ.get("SC_TEST_SUPERSET_URL")
+        self.misconfigured_url = os.environ.get("SC_TEST_SUPERSET_MISCONFIGURED_URL")
+        self.user = os.environ.get("SC_TEST_SUPERSET_USER")
+        self.password = os.environ.get("SC_TEST_SUPERSET_PASSWORD")
+        self.guest_secret = os.environ.get("SC_TEST_SUPERSET_GUEST_SECRET")
+        self.guest_audience = os.environ.get("SC_TEST_SUPERSET_GUEST_AUDIENCE")
+        self.odoo_origin = os.environ.get("SC_TEST_ODOO_ORIGIN")
+
+    def client(self, url=None):
+        return SupersetClient(url or self.url, self.user, self.password, retries=0)
+
+    def create_dashboards(self, count, prefix=None):
+        prefix = prefix or f"test-{uuid.uuid4().hex[:8]}"
+        client = self.client()
+        return [
+            client.post_json("/api/v1/dashboard/", {"dashboard_title": f"{prefix} {index}"})["id"]
+            for index in range(count)
+        ]
 
 
 class SupersetCommonMixin:
-    """Companies, users in each Superset group, and dashboards shared by the tests."""
+    """Companies, users in each Superset group, dashboards, and the live Superset."""
+
+    @classmethod
+    def _request_handler(cls, s, r, /, **kw):
+        # Odoo's own handler compares `timeout < 10`, which breaks on (connect, read)
+        # timeouts; keep its rule (loopback only) without that comparison.
+        if urlsplit(r.url).hostname in ("127.0.0.1", "localhost"):
+            return _super_send(s, r, **kw)
+        raise BlockedRequest(f"External requests verboten (was {r.method} {r.url})")
+
+    @classmethod
+    def setup_live_superset(cls, token_mode="api"):
+        cls.live = LiveSuperset()
+        if not cls.live.url:
+            raise unittest.SkipTest("needs the Superset servers started by `make test`")
+        cls.configure_superset(
+            url=cls.live.url,
+            username=cls.live.user,
+            password=cls.live.password,
+            token_mode=token_mode,
+            guest_token_secret=cls.live.guest_secret,
+            guest_token_audience=cls.live.guest_audience,
+            retries=0,
+        )
+        cls.env["ir.config_parameter"].sudo().set_param("web.base.url", cls.live.odoo_origin)
+
+    @classmethod
+    def configure_superset(cls, **values):
+        params = cls.env["ir.config_parameter"].sudo()
+        for key, value in values.items():
+            params.set_param(f"superset_connector.{key}", value)
+        superset_connector._clients.clear()  # each test starts with a fresh client and breaker
 
     @classmethod
     def setup_superset_fixtures(cls):
@@ -34,7 +98,9 @@ class SupersetCommonMixin:
         )
         cls.outsider = new_test_user(env, "sc_outsider", groups="base.group_user", company_id=cls.company_a.id)
         cls.sales_group = env["res.groups"].create({"name": "Superset Test Sales Team"})
+        cls.finance_group = env["res.groups"].create({"name": "Superset Test Finance Team"})
         cls.user_a.groups_id = [Command.link(cls.sales_group.id)]
+        cls.user_b.groups_id = [Command.link(cls.finance_group.id)]
         Dashboard = env["superset.dashboard"]
         cls.dash_everyone = Dashboard.create({"name": "Everyone", "superset_dashboard_id": 9001})
         cls.dash_sales = Dashboard.create(
@@ -42,4 +108,7 @@ class SupersetCommonMixin:
         )
         cls.dash_company_b = Dashboard.create(
             {"name": "Company B only", "superset_dashboard_id": 9003, "company_ids": [Command.set(cls.company_b.ids)]}
+        )
+        cls.dash_finance = Dashboard.create(
+            {"name": "Finance only", "superset_dashboard_id": 9004, "group_ids": [Command.set(cls.finance_group.ids)]}
         )

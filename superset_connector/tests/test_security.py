@@ -19,7 +19,7 @@ class TestSupersetSecurity(SupersetCommonMixin, TransactionCase):
 
     @property
     def all_dashboards(self):
-        return self.dash_everyone | self.dash_sales | self.dash_company_b
+        return self.dash_everyone | self.dash_sales | self.dash_company_b | self.dash_finance
 
     def test_manager_implies_user(self):
         """A Superset Manager is also a Superset User."""
@@ -29,7 +29,7 @@ class TestSupersetSecurity(SupersetCommonMixin, TransactionCase):
     def test_groups_restrict_dashboards(self):
         """A dashboard with groups is seen by members of those groups only."""
         self.assertEqual(self._visible(self.user_a), self.dash_everyone | self.dash_sales)
-        self.assertNotIn(self.dash_sales, self._visible(self.user_b))
+        self.assertEqual(self._visible(self.user_b), self.dash_everyone | self.dash_company_b | self.dash_finance)
 
     def test_companies_restrict_dashboards(self):
         """A dashboard offered in company B is seen only while B is active."""

@@ -1,0 +1,10 @@
+from odoo import models
+
+
+class IrUiMenu(models.Model):
+    _inherit = "ir.ui.menu"
+
+    def _load_menus_blacklist(self):
+        # Menus filter by groups only; a dashboard's companies and record rules decide too.
+        hidden = self.env["superset.dashboard"]._menus_hidden_from_user()
+        return super()._load_menus_blacklist() + hidden.ids

@@ -1,0 +1,122 @@
+from dataclasses import replace
+
+from odoo import api, fields, models
+
+from ..services.config import PARAM_PREFIX, SECRET_KEYS
+
+
+def _secret_state(env, source):
+    if source == "environment":
+        return env._("Set in the server environment; it wins over any value entered here.")
+    if source == "odoo.conf":
+        return env._("Set in odoo.conf; it wins over any value entered here.")
+    if source == "database":
+        return env._("Stored. Type a new value to replace it.")
+    return env._("Not set.")
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    # --- fields ---------------------------------------------------------------------
+    superset_url = fields.Char(
+        string="Superset URL",
+        config_parameter="superset_connector.url",
+        help="Superset as the users' browsers reach it, e.g. https://bi.example.com",
+    )
+    superset_internal_url = fields.Char(
+        string="Internal URL",
+        config_parameter="superset_connector.internal_url",
+        help="Superset as the Odoo server reaches it, when that differs (proxy, containers). Empty: the Superset URL.",
+    )
+    superset_username = fields.Char(
+        string="Service account",
+        config_parameter="superset_connector.username",
+        help="Superset user Odoo logs in as to sync dashboards (and issue guest tokens in API mode).",
+    )
+    # Secrets are write-only: never read back into the form, so never sent to a browser.
+    superset_password = fields.Char(string="Password", groups="base.group_system")
+    superset_password_state = fields.Char(compute="_compute_superset_secret_states", groups="base.group_system")
+    superset_token_mode = fields.Selection(
+        [("api", "Superset API"), ("local", "Signed by Odoo")],
+        string="Guest tokens",
+        default="api",
+        config_parameter="superset_connector.token_mode",
+        help="Superset API: Odoo asks Superset for each guest token (needs can_grant_guest_token). "
+        "Signed by Odoo: Odoo signs them with Superset's GUEST_TOKEN_JWT_SECRET, no round trip.",
+    )
+    superset_guest_token_secret = fields.Char(string="Guest-token secret", groups="base.group_system")
+    superset_guest_token_secret_state = fields.Char(
+        compute="_compute_superset_secret_states", groups="base.group_system"
+    )
+    superset_guest_token_audience = fields.Char(
+        string="Guest-token audience",
+        default="superset_connector",
+        config_parameter="superset_connector.guest_token_audience",
+        help="Must equal GUEST_TOKEN_JWT_AUDIENCE in superset_config.py.",
+    )
+    superset_token_ttl = fields.Integer(
+        string="Token lifetime (s)",
+        default=300,
+        config_parameter="superset_connector.token_ttl",
+        help="Guest tokens expire after this many seconds; the dashboard gets a fresh one before that.",
+    )
+    superset_connect_timeout = fields.Float(
+        string="Connect timeout (s)", default=5.0, config_parameter="superset_connector.connect_timeout"
+    )
+    superset_read_timeout = fields.Float(
+        string="Read timeout (s)", default=30.0, config_parameter="superset_connector.read_timeout"
+    )
+    superset_allowed_domains = fields.Char(
+        string="Other Odoo addresses",
+        config_parameter="superset_connector.allowed_domains",
+        help="Other origins users open Odoo with (space separated), e.g. https://erp.example.com. "
+        "The origin of web.base.url is always allowed.",
+    )
+
+    # --- computes -------------------------------------------------------------------
+
+    @api.depends("superset_url")
+    def _compute_superset_secret_states(self):
+        connector = self.env["superset.connector"]
+        password = _secret_state(self.env, connector._secret_source("password"))
+        guest_secret = _secret_state(self.env, connector._secret_source("guest_token_secret"))
+        for settings in self:
+            settings.superset_password_state = password
+            settings.superset_guest_token_secret_state = guest_secret
+
+    # --- overrides ------------------------------------------------------------------
+
+    def set_values(self):
+        result = super().set_values()
+        params = self.env["ir.config_parameter"].sudo()
+        for key in SECRET_KEYS:
+            value = (self[f"superset_{key}"] or "").strip()
+            if value:  # empty means "keep what is stored"
+                params.set_param(PARAM_PREFIX + key, value)
+        # The transient record would keep the typed secret in its table until vacuumed.
+        self.write({f"superset_{key}": False for key in SECRET_KEYS})
+        return result
+
+    # --- actions --------------------------------------------------------------------
+
+    def action_superset_test_connection(self):
+        """Check the connection with the values in the form, saved or not."""
+        self.ensure_one()
+        connector = self.env["superset.connector"]
+        settings = replace(
+            connector._get_settings(),
+            url=self.superset_url or "",
+            internal_url=self.superset_internal_url or "",
+            username=self.superset_username or "",
+            token_mode=self.superset_token_mode or "api",
+            guest_token_audience=self.superset_guest_token_audience or "",
+            connect_timeout=self.superset_connect_timeout or 5.0,
+            read_timeout=self.superset_read_timeout or 30.0,
+        )
+        overrides = {key: (self[f"superset_{key}"] or "").strip() for key in SECRET_KEYS}
+        if overrides["password"] and connector._secret_source("password") in (None, "database"):
+            settings = replace(settings, password=overrides["password"])
+        if overrides["guest_token_secret"] and connector._secret_source("guest_token_secret") in (None, "database"):
+            settings = replace(settings, guest_token_secret=overrides["guest_token_secret"])
+        return connector._connection_notification(connector._check_connection(settings))

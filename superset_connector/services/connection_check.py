@@ -1,0 +1,201 @@
+"""The "Test connection" round trip, step by step, each failure with its fix.
+
+Reach the server, log in, fetch a CSRF token, call an authenticated endpoint (the
+service account's permissions), then check what embedding needs: the feature flag,
+framing allowed for the Odoo origin, and in local mode a locally signed guest token.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from .errors import SupersetAuthError, SupersetError, SupersetUnavailable
+from .guest_token import sign_guest_token
+
+# What the service account needs, per token mode.
+NEEDED_PERMISSIONS = {
+    ("can_read", "Dashboard"): "list dashboards",
+    ("can_set_embedded", "Dashboard"): "enable embedding on dashboards",
+    ("can_read", "Dataset"): "find the datasets a dashboard uses",
+}
+NEEDED_IN_API_MODE = {("can_grant_guest_token", "SecurityRestApi"): "issue guest tokens"}
+
+
+@dataclass
+class Problem:
+    message: str
+    fix: str
+
+
+@dataclass
+class CheckReport:
+    problems: list = field(default_factory=list)
+    facts: list = field(default_factory=list)
+
+    @property
+    def ok(self):
+        return not self.problems
+
+
+def check_connection(client, *, odoo_origin, token_mode, guest_token_secret="", guest_token_audience=""):
+    report = CheckReport()
+    url = client.base_url
+    try:
+        if not client.health():
+            report.problems.append(
+                Problem(
+                    f"{url} answers, but not like Superset (GET /health did not return OK).",
+                    "Check that the URL points at the root of the Superset server.",
+                )
+            )
+            return report
+    except SupersetUnavailable as exc:
+        report.problems.append(
+            Problem(
+                f"Odoo cannot reach Superset at {url}: {exc.message.split(': ', 1)[-1]}",
+                "Check the Superset URL (or the internal URL, when the Odoo server reaches Superset by "
+                f"another address) and that Superset runs; from the Odoo server, `curl {url}/health` "
+                "must print OK.",
+            )
+        )
+        return report
+    report.facts.append(f"reached {url}")
+
+    try:
+        client.login()
+        client.csrf_token()
+        permissions = client.my_permissions()
+    except SupersetAuthError as exc:
+        report.problems.append(Problem(exc.message, exc.fix or ""))
+        return report
+    except SupersetError as exc:
+        report.problems.append(Problem(exc.message, exc.fix or "Check the Superset server's log."))
+        return report
+    report.facts.append(f"logged in as {client.username}")
+
+    needed = dict(NEEDED_PERMISSIONS)
+    if token_mode == "api":
+        needed.update(NEEDED_IN_API_MODE)
+    missing = [
+        f"{perm} on {view} (to {why})" for (perm, view), why in needed.items() if (perm, view) not in permissions
+    ]
+    if missing:
+        report.problems.append(
+            Problem(
+                f"The Superset service account {client.username!r} lacks: {'; '.join(missing)}.",
+                "Give it the Admin role, or add these permissions to one of its roles (Superset: Settings ‣ "
+                "List Roles).",
+            )
+        )
+
+    for check in (_check_embedding_flag, _check_framing):
+        problem = check(client, odoo_origin)
+        if problem:
+            report.problems.append(problem)
+
+    if token_mode == "local":
+        problem = _check_local_token(client, guest_token_secret, guest_token_audience)
+        if problem:
+            report.problems.append(problem)
+        else:
+            report.facts.append("Superset accepts tokens signed by Odoo")
+    return report
+
+
+def _check_embedding_flag(client, odoo_origin):
+    try:
+        flags = client.feature_flags()
+    except SupersetError as exc:
+        return Problem(exc.message, exc.fix or "")
+    if not flags.get("EMBEDDED_SUPERSET"):
+        return Problem(
+            "Embedding is disabled in Superset: dashboards cannot be shown inside Odoo.",
+            'In superset_config.py set FEATURE_FLAGS = {"EMBEDDED_SUPERSET": True, ...} and restart Superset.',
+        )
+    return None
+
+
+def _check_framing(client, odoo_origin):
+    try:
+        headers = client.page_headers()
+    except SupersetError as exc:
+        return Problem(exc.message, exc.fix or "")
+    return framing_problem(headers, odoo_origin, client.base_url)
+
+
+def framing_problem(headers, odoo_origin, superset_url):
+    """A Problem when these response headers stop browsers from framing Superset in Odoo."""
+    same_origin = _origin(superset_url) == _origin(odoo_origin)
+    x_frame = headers.get("X-Frame-Options", "").strip().upper()
+    if x_frame == "DENY" or (x_frame == "SAMEORIGIN" and not same_origin):
+        return Problem(
+            f"Superset sends X-Frame-Options: {x_frame}, so browsers refuse to show it inside Odoo ({odoo_origin}).",
+            "In superset_config.py set TALISMAN_CONFIG['frame_options'] = None (and list Odoo in "
+            "frame-ancestors), then restart Superset.",
+        )
+    ancestors = _csp_directive(headers.get("Content-Security-Policy", ""), "frame-ancestors")
+    if ancestors is not None and not _source_allows(ancestors, odoo_origin, same_origin):
+        return Problem(
+            f"Superset's Content-Security-Policy allows framing only by {' '.join(ancestors) or 'nobody'}, "
+            f"not by Odoo ({odoo_origin}).",
+            f"In superset_config.py add '{odoo_origin}' to TALISMAN_CONFIG['content_security_policy']"
+            "['frame-ancestors'], then restart Superset.",
+        )
+    return None
+
+
+def _check_local_token(client, secret, audience):
+    if not secret:
+        return Problem(
+            "Token mode is 'Signed by Odoo' but no guest-token secret is set.",
+            "Enter Superset's GUEST_TOKEN_JWT_SECRET in Settings ‣ Superset (or set "
+            "SUPERSET_CONNECTOR_GUEST_TOKEN_SECRET in the server environment).",
+        )
+    # A probe token for a dashboard that does not exist and no rule: it opens nothing.
+    token, _expires = sign_guest_token(
+        secret,
+        audience,
+        {"username": "odoo-connection-check"},
+        [{"type": "dashboard", "id": str(uuid.uuid4())}],
+        [],
+        ttl=60,
+    )
+    try:
+        response = client.request("GET", "/api/v1/me/", auth=False, check=False, headers={"X-GuestToken": token})
+    except SupersetError as exc:
+        return Problem(exc.message, exc.fix or "")
+    if response.status_code != 200:
+        return Problem(
+            "Superset refused a guest token signed by Odoo: the guest-token secret or audience does not match "
+            "Superset's.",
+            "Make them equal to GUEST_TOKEN_JWT_SECRET and GUEST_TOKEN_JWT_AUDIENCE in superset_config.py.",
+        )
+    return None
+
+
+def _origin(url):
+    parts = urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    return f"{parts.scheme}://{parts.hostname}:{port}"
+
+
+def _csp_directive(policy, name):
+    for directive in policy.split(";"):
+        tokens = directive.split()
+        if tokens and tokens[0].lower() == name:
+            return tokens[1:]
+    return None
+
+
+def _source_allows(sources, origin, same_origin):
+    target = urlsplit(origin)
+    for source in sources:
+        if source == "*" or (source == "'self'" and same_origin):
+            return True
+        if source.rstrip(":") == target.scheme and source.endswith(":"):
+            return True
+        if "://" in source and _origin(source.replace("*.", "wildcard.")) == _origin(origin):
+            return True
+        if source.startswith(f"{target.scheme}://*.") and (target.hostname or "").endswith(source.split("*", 1)[1]):
+            return True
+    return False

@@ -1,0 +1,416 @@
+"""Superset REST client: the one place where Odoo talks to Superset.
+
+Every call has connect/read timeouts, is retried on connection errors and 5xx with
+exponential backoff and jitter, and goes through a circuit breaker so a dead Superset
+costs one fast failure instead of a timeout per request. One requests.Session per
+login: Superset's CSRF token is bound to the session cookie, so both travel together.
+Errors come out typed (see errors.py) with a message for the user.
+"""
+
+import html
+import json
+import logging
+import random
+import re
+import threading
+import time
+
+import requests
+
+from .circuit_breaker import CircuitBreaker, CircuitOpenError
+from .errors import (
+    SupersetAuthError,
+    SupersetBadResponse,
+    SupersetNotFound,
+    SupersetPermissionError,
+    SupersetUnavailable,
+)
+
+_logger = logging.getLogger(__name__)
+
+RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
+
+
+def rison(value):
+    """Encode ints, strings, lists and dicts as Rison, the `q` format of Superset's list APIs."""
+    if isinstance(value, bool):
+        return "!t" if value else "!f"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        if re.fullmatch(r"[A-Za-z_][\w.\-/~]*", value):
+            return value
+        return "'" + value.replace("!", "!!").replace("'", "!'") + "'"
+    if isinstance(value, (list, tuple)):
+        return "!(" + ",".join(rison(v) for v in value) + ")"
+    if isinstance(value, dict):
+        return "(" + ",".join(f"{k}:{rison(v)}" for k, v in value.items()) + ")"
+    raise TypeError(f"cannot encode {type(value).__name__} as rison")
+
+
+class SupersetClient:
+    def __init__(
+        self,
+        base_url,
+        username,
+        password,
+        *,
+        connect_timeout=5.0,
+        read_timeout=30.0,
+        retries=3,
+        backoff=0.5,
+        backoff_max=8.0,
+        breaker=None,
+        sleep=time.sleep,
+    ):
+        self.base_url = base_url.rstrip("/")
+        self.username = username
+        self._password = password
+        self.timeout = (connect_timeout, read_timeout)
+        self.retries = retries
+        self.backoff = backoff
+        self.backoff_max = backoff_max
+        self.breaker = breaker or CircuitBreaker()
+        self._sleep = sleep
+        self._auth_lock = threading.Lock()
+        self._session = None
+        self._anonymous_session = requests.Session()
+        self._access_token = None
+        self._refresh_token = None
+        self._csrf_token = None
+        self.attempts = 0  # requests actually sent, for diagnostics and tests
+
+    def __repr__(self):
+        return f"<SupersetClient {self.base_url} as {self.username}>"
+
+    # --- public API: endpoints ------------------------------------------------------
+
+    def health(self):
+        """True when GET /health answers 200 OK (no login needed)."""
+        response = self.request("GET", "/health", auth=False, check=False)
+        return response.status_code == 200 and response.text.strip() == "OK"
+
+    def feature_flags(self):
+        """Superset's feature flags, as its front end gets them (login page bootstrap data)."""
+        response = self.request("GET", "/login/", auth=False, json_response=False)
+        match = re.search(r'data-bootstrap="([^"]*)"', response.text)
+        if not match:
+            raise SupersetBadResponse(
+                f"{self.base_url}/login/ does not carry Superset's bootstrap data.",
+                "Check that the URL points at the root of a Superset 4+ server.",
+            )
+        try:
+            bootstrap = json.loads(html.unescape(match.group(1)))
+            return bootstrap["common"]["feature_flags"]
+        except (ValueError, KeyError) as exc:
+            raise SupersetBadResponse(f"Superset's bootstrap data at {self.base_url}/login/ is unreadable.") from exc
+
+    def page_headers(self, path="/login/"):
+        """Response headers of a Superset page (framing policy lives there)."""
+        return self.request("GET", path, auth=False, json_response=False).headers
+
+    def me(self):
+        return self.get_json("/api/v1/me/")["result"]
+
+    def my_permissions(self):
+        """{(permission, view)} granted to the service account through its roles."""
+        roles = self.get_json("/api/v1/me/roles/")["result"].get("roles", {})
+        return {tuple(pv) for pvs in roles.values() for pv in pvs}
+
+    def list_dashboards(self, page_size=100, attempts=3):
+        """Every dashboard, page by page: [{id, dashboard_title, ...}], each once.
+
+        The list API cannot order by id, so an edit during paging can shift a dashboard
+        across pages; a listing is used only when it holds as many dashboards as the
+        count Superset reports, otherwise it is taken again.
+        """
+        for _attempt in range(attempts):
+            dashboards, total = self._list_dashboards_once(page_size)
+            if len(dashboards) == total:
+                return list(dashboards.values())
+        raise SupersetBadResponse(
+            "Superset's dashboard list kept changing while Odoo read it.", "Sync again in a moment."
+        )
+
+    def _list_dashboards_once(self, page_size):
+        dashboards, page, total = {}, 0, 0
+        columns = ["id", "dashboard_title", "published", "changed_on_utc"]
+        while True:
+            query = {"page": page, "page_size": page_size, "columns": columns}
+            query.update(order_column="changed_on", order_direction="asc")
+            body = self.get_json("/api/v1/dashboard/", params={"q": rison(query)})
+            batch = body.get("result", [])
+            total = body.get("count", 0)
+            dashboards.update((item["id"], item) for item in batch)
+            if not batch or (page + 1) * page_size >= total:
+                return dashboards, total
+            page += 1
+
+    def dashboard(self, dashboard_id):
+        return self.get_json(f"/api/v1/dashboard/{int(dashboard_id)}")["result"]
+
+    def dashboard_datasets(self, dashboard_id):
+        return self.get_json(f"/api/v1/dashboard/{int(dashboard_id)}/datasets")["result"]
+
+    def dataset(self, dataset_id):
+        return self.get_json(f"/api/v1/dataset/{int(dataset_id)}")["result"]
+
+    def embedded(self, dashboard_id):
+        """The dashboard's embedded configuration, or None when embedding is not enabled on it."""
+        try:
+            return self.get_json(f"/api/v1/dashboard/{int(dashboard_id)}/embedded")["result"]
+        except SupersetNotFound:
+            return None
+
+    def ensure_embedded(self, dashboard_id, allowed_domains):
+        """Enable embedding with these origins allowed (keeping origins set by others);
+        returns the embedded uuid, which stays stable across calls."""
+        current = self.embedded(dashboard_id)
+        wanted = list(dict.fromkeys([*(current or {}).get("allowed_domains", []), *allowed_domains]))
+        if current and set(allowed_domains) <= set(current.get("allowed_domains") or []):
+            return current["uuid"]
+        result = self.post_json(f"/api/v1/dashboard/{int(dashboard_id)}/embedded", {"allowed_domains": wanted})
+        return result["result"]["uuid"]
+
+    def guest_token(self, payload):
+        return self.post_json("/api/v1/security/guest_token/", payload)["token"]
+
+    # --- public API: generic ---------------------------------------------------------
+
+    def get_json(self, path, params=None):
+        return self.request("GET", path, params=params).json()
+
+    def post_json(self, path, payload):
+        return self.request("POST", path, json=payload).json()
+
+    def request(self, method, path, *, auth=True, check=True, json_response=True, headers=None, **kwargs):
+        """One logical call: breaker, login, retries, 401/CSRF recovery, typed errors."""
+        response = self._guarded(lambda: self._authed_call(method, path, auth, headers or {}, kwargs))
+        if check:
+            self._raise_for_status(response, method, path)
+        if json_response and check:
+            self._check_json(response, path)
+        return response
+
+    def login(self):
+        """A fresh session and tokens (the CSRF token is fetched on first write)."""
+
+        def login():
+            with self._auth_lock:
+                self._login()
+
+        self._guarded(login)
+
+    def csrf_token(self):
+        """Fetch a CSRF token in the current session (logging in first if needed)."""
+
+        def fetch():
+            with self._auth_lock:
+                if self._session is None:
+                    self._login()
+                self._fetch_csrf()
+            return self._csrf_token
+
+        return self._guarded(fetch)
+
+    def _guarded(self, call):
+        """Run call through the circuit breaker: only unavailability counts as a failure."""
+        try:
+            self.breaker.before_call()
+        except CircuitOpenError as exc:
+            raise SupersetUnavailable(
+                f"Superset is unavailable ({exc.failures} failed calls in a row to {self.base_url}); "
+                f"Odoo tries again in {exc.retry_in:.0f} s.",
+                "Check that Superset is running and reachable from the Odoo server.",
+            ) from exc
+        try:
+            result = call()
+        except SupersetUnavailable:
+            self.breaker.record_failure()
+            raise
+        except Exception:
+            self.breaker.record_success()  # Superset answered, even if not as hoped
+            raise
+        self.breaker.record_success()
+        return result
+
+    # --- authentication ---------------------------------------------------------------
+
+    def _login(self):
+        session = requests.Session()
+        session.headers.update({"Accept": "application/json", "User-Agent": "odoo-superset-connector"})
+        response = self._send_with_retries(
+            session,
+            "POST",
+            "/api/v1/security/login",
+            {"json": {"username": self.username, "password": self._password, "provider": "db", "refresh": True}},
+        )
+        if response.status_code in (400, 401, 403):
+            raise SupersetAuthError(
+                f"Superset rejected the service account {self.username!r}: wrong username or password.",
+                "Correct them in Settings ‣ Superset (or in the server environment if set there).",
+                status=response.status_code,
+            )
+        self._raise_for_status(response, "POST", "/api/v1/security/login")
+        body = self._check_json(response, "/api/v1/security/login")
+        if "access_token" not in body:
+            raise SupersetBadResponse(f"Superset's login answer has no access token ({self.base_url}).")
+        self._session = session
+        self._access_token = body["access_token"]
+        self._refresh_token = body.get("refresh_token")
+        self._csrf_token = None
+
+    def _refresh(self):
+        """New access token from the refresh token; False when that is not possible."""
+        if not self._refresh_token:
+            return False
+        response = self._send_with_retries(
+            self._session,
+            "POST",
+            "/api/v1/security/refresh",
+            {"headers": {"Authorization": f"Bearer {self._refresh_token}"}},
+        )
+        if response.status_code != 200:
+            return False
+        try:
+            self._access_token = response.json()["access_token"]
+        except (ValueError, KeyError):
+            return False
+        return True
+
+    def _fetch_csrf(self):
+        response = self._send_with_retries(self._session, "GET", "/api/v1/security/csrf_token/", self._auth_kwargs({}))
+        self._raise_for_status(response, "GET", "/api/v1/security/csrf_token/")
+        self._csrf_token = self._check_json(response, "/api/v1/security/csrf_token/")["result"]
+
+    def _auth_kwargs(self, kwargs, headers=None, write=False):
+        merged = dict(headers or {})
+        merged["Authorization"] = f"Bearer {self._access_token}"
+        if write:
+            merged["X-CSRFToken"] = self._csrf_token
+            merged["Referer"] = self.base_url  # Flask-WTF checks it on HTTPS
+        return {**kwargs, "headers": merged}
+
+    def _authed_call(self, method, path, auth, headers, kwargs):
+        if not auth:
+            return self._send_with_retries(self._anonymous_session, method, path, {**kwargs, "headers": headers})
+        write = method.upper() not in ("GET", "HEAD", "OPTIONS")
+        with self._auth_lock:
+            if self._session is None:
+                self._login()
+            if write and not self._csrf_token:
+                self._fetch_csrf()
+        response = self._send_with_retries(self._session, method, path, self._auth_kwargs(kwargs, headers, write))
+        if _is_token_rejected(response):
+            # Expired access token: refresh it; if that fails, log in again once.
+            with self._auth_lock:
+                if not self._refresh():
+                    self._login()
+                if write:
+                    self._fetch_csrf()
+            response = self._send_with_retries(self._session, method, path, self._auth_kwargs(kwargs, headers, write))
+        elif write and response.status_code == 400 and "csrf" in response.text.lower():
+            with self._auth_lock:
+                self._fetch_csrf()
+            response = self._send_with_retries(self._session, method, path, self._auth_kwargs(kwargs, headers, write))
+        return response
+
+    # --- transport --------------------------------------------------------------------
+
+    def _send_with_retries(self, session, method, path, kwargs):
+        """Send; on connection errors and 5xx retry with exponential backoff and jitter."""
+        url = f"{self.base_url}{path}"
+        last_error = None
+        for attempt in range(self.retries + 1):
+            if attempt:
+                delay = min(self.backoff_max, self.backoff * 2 ** (attempt - 1))
+                self._sleep(delay * random.uniform(0.5, 1.0))  # noqa: S311 (jitter, not crypto)
+            self.attempts += 1
+            try:
+                response = session.request(method, url, timeout=self.timeout, **kwargs)
+            except requests.Timeout as exc:
+                last_error = (
+                    f"no answer within {self.timeout[1]:g} s"
+                    if isinstance(exc, requests.ReadTimeout)
+                    else f"no connection within {self.timeout[0]:g} s"
+                )
+                continue
+            except requests.ConnectionError as exc:
+                last_error = _connection_reason(exc)
+                continue
+            if response.status_code in RETRYABLE_STATUS:
+                last_error = f"HTTP {response.status_code}"
+                continue
+            return response
+        _logger.warning("Superset call %s %s failed after %d attempts: %s", method, path, self.retries + 1, last_error)
+        raise SupersetUnavailable(
+            f"Superset is unavailable at {self.base_url}: {last_error}.",
+            "Check that Superset is running and that this URL is reachable from the Odoo server.",
+        )
+
+    def _raise_for_status(self, response, method, path):
+        status = response.status_code
+        if status < 400:
+            return
+        detail = _error_detail(response)
+        if status == 401:
+            raise SupersetAuthError(
+                f"Superset refused the service account {self.username!r} for {method} {path}{detail}.",
+                "Check the username and password in Settings ‣ Superset.",
+                status=status,
+            )
+        if status == 403:
+            raise SupersetPermissionError(
+                f"The Superset service account {self.username!r} may not {method} {path}{detail}.",
+                "Give it the Admin role, or the missing permission, in Superset (Settings ‣ List Roles).",
+                status=status,
+            )
+        if status == 404:
+            raise SupersetNotFound(f"Superset has no {path}{detail}.", status=status)
+        raise SupersetBadResponse(f"Superset answered HTTP {status} to {method} {path}{detail}.", status=status)
+
+    def _check_json(self, response, path):
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise SupersetBadResponse(
+                f"Superset's answer to {path} is not JSON: is {self.base_url} really a Superset server?",
+                "Check the Superset URL in Settings ‣ Superset.",
+            ) from exc
+
+
+def _is_token_rejected(response):
+    """Expired (401) or unreadable (422 from Flask-JWT-Extended) access token."""
+    if response.status_code == 401:
+        return True
+    if response.status_code == 422:
+        try:
+            return "msg" in response.json()
+        except ValueError:
+            return False
+    return False
+
+
+def _connection_reason(exc):
+    text = str(exc)
+    if "Name or service not known" in text or "Failed to resolve" in text or "nodename nor servname" in text:
+        return "the host name does not resolve"
+    if "Connection refused" in text:
+        return "connection refused (nothing listens there)"
+    if "SSL" in text or "certificate" in text:
+        return "TLS/certificate error"
+    return "connection failed"
+
+
+def _error_detail(response):
+    """Superset's own message, shortened, when the body carries one."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    message = body.get("message") or body.get("msg") or ""
+    if not message and body.get("errors"):
+        message = body["errors"][0].get("message", "")
+    if isinstance(message, dict):
+        message = json.dumps(message)
+    return f" ({str(message)[:200]})" if message else ""
