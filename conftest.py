@@ -16,6 +16,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent
 sys.path.insert(0, str(REPO / "dev"))
+sys.path.insert(0, str(REPO / "tests"))  # superset_fixtures, shared with the addon tests
 
 from devstack import settings  # noqa: E402
 from devstack import superset as superset_stack  # noqa: E402
@@ -67,6 +68,30 @@ def superset_servers(stack, test_dir, odoo_port):
     finally:
         main.stop()
         misconfigured.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def rls_content(superset_servers):
+    """Tables, datasets, charts and dashboards for the row-level-security tests."""
+    import json  # noqa: PLC0415
+
+    import superset_fixtures  # noqa: PLC0415 (needs requests: imported once the venv runs us)
+
+    from odoo.addons.superset_connector.services.superset_client import SupersetClient  # noqa: PLC0415
+
+    user, password = settings.superset_admin()
+    client = SupersetClient(superset_servers["main"].url, user, password, retries=0)
+    content = superset_fixtures.build(
+        client,
+        f"sc_test_rls_{os.getpid()}",
+        settings.db_user(),
+        settings.db_password(),
+        settings.pg_host(),
+        settings.pg_port(),
+    )
+    os.environ["SC_TEST_RLS"] = json.dumps(content)
+    yield content
+    superset_fixtures.drop(content["source_db"])
 
 
 @pytest.fixture(scope="session")

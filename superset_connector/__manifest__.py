@@ -14,6 +14,7 @@
         "security/superset_rules.xml",
         "data/ir_cron_data.xml",
         "views/superset_dashboard_views.xml",
+        "views/superset_guest_token_log_views.xml",
         "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],

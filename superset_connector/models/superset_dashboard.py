@@ -166,7 +166,9 @@ class SupersetDashboard(models.Model):
                 except SupersetNotFound:
                     continue  # deleted while we were syncing
                 seen.add(item["id"])
-                outcome = dashboards._sync_one(existing.get(item["id"]), item, embedded_uuid)
+                dashboard, outcome = dashboards._sync_one(existing.get(item["id"]), item, embedded_uuid)
+                if dashboard._sync_datasets(client) and outcome == "unchanged":
+                    outcome = "updated"
                 stats[outcome] += 1
         except SupersetError as exc:
             raise UserError(str(exc)) from exc
@@ -179,15 +181,14 @@ class SupersetDashboard(models.Model):
     def _sync_one(self, dashboard, item, embedded_uuid):
         values = self._prepare_sync_values(item, embedded_uuid)
         if not dashboard:
-            self.create({**values, **self._prepare_new_dashboard_values(item)})
-            return "created"
+            return self.create({**values, **self._prepare_new_dashboard_values(item)}), "created"
         if dashboard.missing_in_superset:
             values.update(active=True, missing_in_superset=False)  # it came back
         changed = {key: value for key, value in values.items() if dashboard[key] != value}
         if not changed:
-            return "unchanged"
+            return dashboard, "unchanged"
         dashboard.write({**changed, "last_sync": fields.Datetime.now()})
-        return "updated"
+        return dashboard, "updated"
 
     @api.model
     def _prepare_sync_values(self, item, embedded_uuid):

@@ -1,5 +1,6 @@
 from . import (
     test_connection_check,
+    test_guest_token,
     test_menus_http,
     test_secrets,
     test_security,

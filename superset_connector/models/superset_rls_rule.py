@@ -1,0 +1,63 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..services.rls import PLACEHOLDERS, ClauseTemplateError, validate_clause_template
+
+
+class SupersetRlsRule(models.Model):
+    """A row-level-security clause a dashboard's guest tokens carry.
+
+    Scoped to one dataset (Superset applies it to that dataset only) or, without a
+    dataset, to every dataset of the dashboard. The sync creates the default rule,
+    `company_id IN ({company_ids})`, for each dataset that has a company_id column.
+    """
+
+    _name = "superset.rls.rule"
+    _description = "Superset Row-Level Security Rule"
+    _order = "dashboard_id, sequence, id"
+
+    # --- fields ---------------------------------------------------------------------
+    dashboard_id = fields.Many2one("superset.dashboard", required=True, ondelete="cascade", index=True)
+    dataset_id = fields.Many2one(
+        "superset.dashboard.dataset",
+        ondelete="cascade",
+        domain="[('dashboard_id', '=', dashboard_id)]",
+        help="Empty: the clause applies to every dataset of the dashboard, which must all have its columns.",
+    )
+    superset_dataset_id = fields.Integer(related="dataset_id.superset_dataset_id", string="Superset Dataset ID")
+    clause = fields.Char(
+        required=True,
+        help="SQL condition. Placeholders, filled in by Odoo with integers only: "
+        + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS)
+        + ".",
+    )
+    active = fields.Boolean(default=True)
+    sequence = fields.Integer(default=10)
+    is_default = fields.Boolean(
+        readonly=True, help="Created by the sync; a changed clause stops being the sync's to maintain."
+    )
+
+    # --- constraints ----------------------------------------------------------------
+
+    @api.constrains("clause")
+    def _check_clause(self):
+        for rule in self:
+            try:
+                validate_clause_template(rule.clause)
+            except ClauseTemplateError as exc:
+                raise ValidationError(
+                    self.env._("Invalid clause %(clause)r: %(error)s", clause=rule.clause, error=exc)
+                ) from exc
+
+    @api.constrains("dataset_id", "dashboard_id")
+    def _check_dataset(self):
+        for rule in self:
+            if rule.dataset_id and rule.dataset_id.dashboard_id != rule.dashboard_id:
+                raise ValidationError(self.env._("A rule's dataset must be one of its dashboard's datasets."))
+
+    # --- overrides ------------------------------------------------------------------
+
+    def write(self, vals):
+        if "clause" in vals and not self.env.context.get("superset_sync"):
+            vals = {**vals, "is_default": False}
+        return super().write(vals)

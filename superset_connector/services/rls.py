@@ -1,0 +1,96 @@
+"""Row-level-security clause templates: validated when saved, rendered on the server.
+
+A template is SQL with placeholders that only ever become integers computed by Odoo:
+{company_ids} (a comma-separated list), {user_id}, {partner_id}, {commercial_partner_id}.
+Nothing a user or a request sends is ever pasted into a clause.
+"""
+
+import string
+
+PLACEHOLDERS = ("company_ids", "user_id", "partner_id", "commercial_partner_id")
+DEFAULT_COMPANY_CLAUSE = "company_id IN ({company_ids})"
+
+
+class ClauseTemplateError(ValueError):
+    """The template cannot be saved; str() says why, in a manager's terms."""
+
+
+def validate_clause_template(template):
+    """Raise ClauseTemplateError unless template is one safe SQL boolean expression."""
+    text = (template or "").strip()
+    if not text:
+        raise ClauseTemplateError("The clause is empty.")
+    if ";" in text:
+        raise ClauseTemplateError("A clause is one condition: statement separators (;) are not allowed.")
+    if "--" in text or "/*" in text or "*/" in text:
+        raise ClauseTemplateError("SQL comments (-- or /* */) are not allowed in a clause.")
+    _check_quotes_and_parentheses(text)
+    try:
+        fields = list(string.Formatter().parse(text))
+    except ValueError as exc:
+        raise ClauseTemplateError(
+            f"Unbalanced braces: write placeholders as {{company_ids}}, and a literal brace as {{{{ ({exc})."
+        ) from exc
+    for _literal, name, spec, conversion in fields:
+        if name is None:
+            continue
+        if name not in PLACEHOLDERS:
+            raise ClauseTemplateError(
+                f"Unknown placeholder {{{name}}}: use one of " + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS) + "."
+            )
+        if spec or conversion:
+            raise ClauseTemplateError(f"Placeholder {{{name}}} takes no format or conversion.")
+
+
+def _check_quotes_and_parentheses(text):
+    """Quotes closed ('' is an escaped quote inside a string), parentheses balanced outside strings."""
+    quote = None
+    depth = 0
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if quote:
+            if char == quote:
+                if index + 1 < len(text) and text[index + 1] == quote:
+                    index += 1  # doubled quote: an escaped one
+                else:
+                    quote = None
+        elif char in ("'", '"'):
+            quote = char
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth < 0:
+                raise ClauseTemplateError("Unbalanced parentheses: a ')' closes nothing.")
+        index += 1
+    if quote:
+        raise ClauseTemplateError(f"Unbalanced quotes: a {quote} is never closed.")
+    if depth:
+        raise ClauseTemplateError("Unbalanced parentheses: a '(' is never closed.")
+
+
+def render_clause(template, values):
+    """The clause with its placeholders replaced by integers (a list for company_ids)."""
+    validate_clause_template(template)
+    rendered = {}
+    for name in PLACEHOLDERS:
+        value = values.get(name)
+        if name == "company_ids":
+            ids = sorted({int(v) for v in value or ()})
+            rendered[name] = ",".join(map(str, ids)) if ids else None
+        else:
+            rendered[name] = str(int(value)) if value is not None else None
+    used = {name for _l, name, _s, _c in string.Formatter().parse(template) if name}
+    missing = sorted(name for name in used if rendered[name] is None)
+    if missing:
+        raise ClauseTemplateError(f"No value for {', '.join(missing)}.")
+    return template.strip().format(**{k: v for k, v in rendered.items() if v is not None})
+
+
+def summarize(rules):
+    """One line per rule, for the audit log: "dataset 12: company_id IN (1,2)"."""
+    return "\n".join(
+        f"{'dataset ' + str(rule['dataset']) if rule.get('dataset') else 'all datasets'}: {rule['clause']}"
+        for rule in rules
+    )

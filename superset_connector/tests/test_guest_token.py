@@ -1,0 +1,356 @@
+import json
+import os
+import time
+import uuid
+
+import jwt
+import superset_fixtures
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from odoo import Command, fields
+from odoo.exceptions import ValidationError
+from odoo.tests import TransactionCase, new_test_user, tagged
+
+from ..models import superset_dashboard_token
+from ..services.guest_token import sign_guest_token
+from .common import SupersetCommonMixin
+
+CLIENT = {"ip": "127.0.0.1", "user_agent": "odoo-tests"}
+RESPONSE_KEYS = {"token", "expires_at", "server_time", "superset_url", "embedded_uuid", "ui_config"}
+
+
+class GuestTokenMixin(SupersetCommonMixin):
+    def token(self, user, active=None, dashboard=None, cids=None):
+        """What the route returns to this user, with these companies active."""
+        context = {"allowed_company_ids": active} if active is not None else {}
+        env = self.env(user=user, context=context)
+        return env["superset.dashboard"]._guest_token_response(
+            (dashboard or self.dashboard).id, {**CLIENT, "cids": cids}
+        )
+
+    def claims(self, result):
+        self.assertNotIn("error", result, result.get("error"))
+        return jwt.decode(result["token"], options={"verify_signature": False})
+
+    @staticmethod
+    def clause_companies(claims):
+        """Company ids of the company clauses a token carries."""
+        companies = set()
+        for rule in claims["rls_rules"]:
+            inside = rule["clause"].split("IN (", 1)[1].rstrip(")")
+            companies |= {int(c) for c in inside.split(",")}
+        return companies
+
+
+@tagged("post_install", "-at_install")
+class TestGuestTokenAgainstSuperset(GuestTokenMixin, TransactionCase):
+    """Guest tokens end to end: the rows Superset returns to a guest are exactly the companies'."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_superset_fixtures()
+        cls.setup_live_superset()
+        cls.rls = json.loads(os.environ["SC_TEST_RLS"])
+        cls.company_c = cls.env["res.company"].create({"name": "Superset Test C"})
+        cls.manager.company_ids = [Command.link(cls.company_c.id)]
+        cls.multi = new_test_user(
+            cls.env,
+            "sc_multi",
+            groups="base.group_user,superset_connector.group_superset_user",
+            company_id=cls.company_a.id,
+            company_ids=[Command.set([cls.company_a.id, cls.company_b.id])],
+        )
+        cls.env["superset.dashboard"]._sync_from_superset()
+        Dashboard = cls.env["superset.dashboard"]
+        cls.dashboard = Dashboard.search([("superset_dashboard_id", "=", cls.rls["dashboards"]["sales"])])
+        cls.mixed = Dashboard.search([("superset_dashboard_id", "=", cls.rls["dashboards"]["mixed"])])
+        (cls.dashboard | cls.mixed).group_ids = False  # published to every Superset user
+        cls.A, cls.B, cls.C = cls.company_a.id, cls.company_b.id, cls.company_c.id
+
+    def visible_companies(self, result, dashboard=None, chart="by_company"):
+        """Companies in the rows Superset sends back to the guest for a sales chart, grouped by company."""
+        self.assertNotIn("error", result, result.get("error"))
+        status, rows = superset_fixtures.chart_data(
+            self.live.url,
+            result["token"],
+            (dashboard or self.dashboard).superset_dashboard_id,
+            self.rls["charts"][chart],
+            self.rls["datasets"]["sales"],
+        )
+        self.assertEqual(status, 200)
+        for row in rows:
+            self.assertEqual(row["Total"], superset_fixtures.company_total(row["company_id"]))
+        return {row["company_id"] for row in rows}
+
+    def _check_company_scoping(self, mode):
+        self.configure_superset(token_mode=mode)
+        A, B, C = self.A, self.B, self.C
+        self.assertEqual(self.visible_companies(self.token(self.user_a, [A])), {A})
+        self.assertEqual(self.visible_companies(self.token(self.multi, [A, B])), {A, B})
+        self.assertEqual(self.visible_companies(self.token(self.multi, [B])), {B})
+        self.dashboard.company_policy = "allowed"
+        self.assertEqual(self.visible_companies(self.token(self.manager, [A])), {A, B, C})
+        self.assertEqual(self.visible_companies(self.token(self.multi, [B])), {A, B})
+
+    def test_company_scoping_local_mode(self):
+        """Local mode: 1 → 1; 1+2 active → 1 and 2; only 2 → 2; "all allowed" → every allowed company."""
+        self._check_company_scoping("local")
+
+    def test_company_scoping_api_mode(self):
+        """The same, with tokens issued by Superset's guest-token API."""
+        self._check_company_scoping("api")
+
+    def test_foreign_company_in_the_request_never_reaches_the_token(self):
+        """Denied path: companies the user is not allowed on are dropped, from the context or the cookie."""
+        self.configure_superset(token_mode="local")
+        A, C = self.A, self.C
+        result = self.token(self.user_a, [A, C, 999999])
+        self.assertEqual(self.clause_companies(self.claims(result)), {A})
+        self.assertEqual(self.visible_companies(result), {A})
+        result = self.token(self.user_a, None, cids=f"{C}-{A}")
+        self.assertEqual(self.clause_companies(self.claims(result)), {A})
+        for request in ([C], [999999]):
+            refused = self.token(self.user_a, request)
+            self.assertEqual(refused["error"]["code"], "no_company")
+            self.assertNotIn("token", refused)
+
+    def test_response_carries_no_secret(self):
+        self.configure_superset(token_mode="local")
+        result = self.token(self.user_a, [self.A])
+        self.assertEqual(set(result), RESPONSE_KEYS)
+        dumped = json.dumps(result)
+        self.assertNotIn(self.live.guest_secret, dumped)
+        self.assertNotIn(self.live.password, dumped)
+        self.assertEqual(result["superset_url"], self.live.url)
+        self.assertEqual(result["embedded_uuid"], self.dashboard.embedded_uuid)
+
+    def test_native_filter_dataset_is_found_and_filtered(self):
+        """The regions dataset is read only by a native filter: found by the sync, filtered by company."""
+        regions = self.dashboard.dataset_ids.filtered(
+            lambda d: d.superset_dataset_id == self.rls["datasets"]["regions"]
+        )
+        self.assertEqual((regions.used_by, regions.has_company_column), ("filters", True))
+        self.configure_superset(token_mode="local")
+        rules = self.claims(self.token(self.user_a, [self.A]))["rls_rules"]
+        self.assertIn({"dataset": self.rls["datasets"]["regions"], "clause": f"company_id IN ({self.A})"}, rules)
+
+    def test_dataset_without_company_column_blocks_until_marked(self):
+        """Mixed dashboard: refused while the catalog is unfiltered; once marked as holding no
+        company data, sales is filtered, the catalog is not, and no global clause exists."""
+        self.configure_superset(token_mode="local")
+        refused = self.token(self.user_a, [self.A], dashboard=self.mixed)
+        self.assertEqual(refused["error"]["code"], "unfiltered_dataset")
+        self.assertIn("catalog", refused["error"]["message"])
+        catalog = self.mixed.dataset_ids.filtered(lambda d: not d.has_company_column)
+        self.assertEqual(catalog.filter_state, "unfiltered")
+        catalog.no_company_data = True
+        result = self.token(self.user_a, [self.A], dashboard=self.mixed)
+        rules = self.claims(result)["rls_rules"]
+        self.assertEqual(rules, [{"dataset": self.rls["datasets"]["sales"], "clause": f"company_id IN ({self.A})"}])
+        self.assertEqual(self.visible_companies(result, self.mixed, chart="total"), {self.A})
+        status, rows = superset_fixtures.chart_data(
+            self.live.url,
+            result["token"],
+            self.mixed.superset_dashboard_id,
+            self.rls["charts"]["catalog"],
+            self.rls["datasets"]["catalog"],
+            columns=("label",),
+        )
+        self.assertEqual((status, len(rows)), (200, 3))
+
+    def test_expired_token_is_refused_by_superset(self):
+        rules = [{"dataset": self.rls["datasets"]["sales"], "clause": f"company_id IN ({self.A})"}]
+        resources = [{"type": "dashboard", "id": self.dashboard.embedded_uuid}]
+        args = (self.live.guest_secret, self.live.guest_audience, {"username": "t"}, resources, rules)
+        fresh, _ = sign_guest_token(*args, ttl=300)
+        expired, _ = sign_guest_token(*args, ttl=60, now=time.time() - 3600)
+        for token, expected in ((fresh, 200), (expired, 401)):
+            status, _rows = superset_fixtures.chart_data(
+                self.live.url,
+                token,
+                self.dashboard.superset_dashboard_id,
+                self.rls["charts"]["by_company"],
+                self.rls["datasets"]["sales"],
+            )
+            self.assertEqual(status, expected)
+
+    def test_api_mode_reuses_a_token_until_shortly_before_expiry(self):
+        self.configure_superset(token_mode="api")
+        first = self.token(self.multi, [self.A])
+        second = self.token(self.multi, [self.A])
+        other = self.token(self.multi, [self.B])
+        self.assertEqual(first["token"], second["token"])
+        self.assertNotEqual(first["token"], other["token"])
+        logs = self.env["superset.guest.token.log"].search([("user_id", "=", self.multi.id)], order="id")
+        self.assertEqual(logs.mapped("cached"), [False, True, False])
+
+    def test_errors_in_the_users_terms(self):
+        """Unknown or archived → not found; no group → access denied; inactive company → which to activate."""
+        self.configure_superset(token_mode="local")
+        self.assertEqual(
+            self.token(self.user_a, [self.A], dashboard=self.dashboard.browse(987654))["error"]["code"], "not_found"
+        )
+        self.dashboard.group_ids = self.finance_group
+        self.assertEqual(self.token(self.user_a, [self.A])["error"]["code"], "access_denied")
+        self.dashboard.group_ids = False
+        self.dashboard.company_ids = self.company_b
+        refused = self.token(self.multi, [self.A])["error"]
+        self.assertEqual(refused["code"], "company_not_active")
+        self.assertIn(self.company_b.name, refused["message"])
+        self.assertEqual(self.token(self.user_a, [self.A])["error"]["code"], "access_denied")
+        self.dashboard.company_ids = False
+        self.dashboard.active = False
+        self.assertEqual(self.token(self.user_a, [self.A])["error"]["code"], "not_found")
+
+    def test_superset_unavailable(self):
+        """API mode with Superset down: "Superset is unavailable", then at once once the breaker opens."""
+        self.configure_superset(token_mode="api", url="http://127.0.0.1:9", breaker_threshold=1)
+        superset_dashboard_token._token_cache.clear()
+        first = self.token(self.user_a, [self.A])["error"]
+        self.assertEqual(first["code"], "superset_unavailable")
+        self.assertIn("Superset is unavailable", first["message"])
+        second = self.token(self.user_a, [self.A])["error"]
+        self.assertTrue(second["message"].startswith("Superset is unavailable (1 failed calls in a row"))
+        self.assertNotIn("Traceback", json.dumps(second))
+
+    def test_every_token_leaves_an_audit_row(self):
+        self.configure_superset(token_mode="local")
+        Log = self.env["superset.guest.token.log"]
+        before = Log.search_count([])
+        self.token(self.user_a, [self.A])
+        self.token(self.user_a, [self.C])
+        logs = Log.search([], limit=2, order="id desc")
+        self.assertEqual(Log.search_count([]), before + 2)
+        refused, issued = logs
+        self.assertEqual((issued.outcome, refused.outcome), ("issued", "refused"))
+        self.assertEqual(
+            (issued.user_id, issued.dashboard_id, issued.company_ids), (self.user_a, self.dashboard, self.company_a)
+        )
+        self.assertIn(f"company_id IN ({self.A})", issued.rules)
+        self.assertEqual(
+            (issued.token_mode, issued.ip_address, issued.user_agent), ("local", "127.0.0.1", "odoo-tests")
+        )
+        self.assertEqual(refused.error_code, "no_company")
+        self.assertGreater(issued.duration_ms, 0)
+
+
+@tagged("post_install", "-at_install")
+class TestGuestTokenRules(GuestTokenMixin, TransactionCase):
+    """Rules, companies and the audit trail without Superset (local mode, datasets known)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_superset_fixtures()
+        cls.configure_superset(url="http://127.0.0.1:9", token_mode="local", guest_token_secret="s" * 32)
+        cls.env["ir.config_parameter"].sudo().set_param("superset_connector.dataset_refresh_seconds", 3600)
+        cls.companies = cls.company_a | cls.company_b
+        cls.companies |= cls.env["res.company"].create([{"name": f"Superset Prop {i}"} for i in range(3)])
+        cls.dashboard = cls.env["superset.dashboard"].create(
+            {"name": "Offline", "superset_dashboard_id": 424242, "embedded_uuid": str(uuid.uuid4())}
+        )
+        dataset = cls.env["superset.dashboard.dataset"].create(
+            {"dashboard_id": cls.dashboard.id, "superset_dataset_id": 7, "name": "sales", "has_company_column": True}
+        )
+        dataset._ensure_default_rule()
+        superset_dashboard_token._datasets_checked[(cls.env.cr.dbname, cls.dashboard.id)] = time.monotonic()
+        cls.prop_user = new_test_user(
+            cls.env, "sc_prop", groups="base.group_user,superset_connector.group_superset_user"
+        )
+
+    def test_default_rule_is_per_dataset(self):
+        self.assertEqual(
+            self.dashboard.rls_rule_ids.mapped(lambda r: (r.superset_dataset_id, r.clause, r.is_default)),
+            [(7, "company_id IN ({company_ids})", True)],
+        )
+
+    def test_clause_templates_are_validated_on_save(self):
+        """Denied path: unknown placeholders, injections, comments, unbalanced quotes cannot be saved."""
+        Rule = self.env["superset.rls.rule"]
+        for clause in (
+            "company_id IN ({company_id})",
+            "company_id IN ({company_ids}); DROP TABLE res_users",
+            "name = 'x'; DROP TABLE res_users; --",
+            "name = 'x",
+            "company_id IN ({company_ids}) -- hide the rest",
+            "1=1) OR (1=1",
+            "partner_id = {partner_id!r}",
+            "user_id = {user_id.__class__}",
+        ):
+            with self.subTest(clause=clause), self.assertRaises(ValidationError):
+                Rule.create({"dashboard_id": self.dashboard.id, "clause": clause})
+        rule = Rule.create({"dashboard_id": self.dashboard.id, "clause": "owner_id IN ({user_id}, {partner_id})"})
+        with self.assertRaises(ValidationError):
+            rule.clause = "owner_id = {login}"
+
+    def test_custom_rules_render_server_side_integers(self):
+        self.env["superset.rls.rule"].create(
+            {"dashboard_id": self.dashboard.id, "clause": "salesperson_partner_id = {commercial_partner_id}"}
+        )
+        claims = self.claims(self.token(self.prop_user, [self.company_a.id]))
+        partner = self.prop_user.partner_id.commercial_partner_id.id
+        self.assertIn({"clause": f"salesperson_partner_id = {partner}"}, claims["rls_rules"])
+
+    def test_token_layout(self):
+        claims = jwt.decode(
+            self.token(self.prop_user, [self.company_a.id])["token"],
+            "s" * 32,
+            algorithms=["HS256"],
+            audience="superset_connector",
+        )
+        self.assertEqual(claims["type"], "guest")
+        self.assertEqual(claims["resources"], [{"type": "dashboard", "id": self.dashboard.embedded_uuid}])
+        self.assertLessEqual(claims["iat"], time.time() - 4)
+        self.assertTrue(claims["jti"])
+
+    def test_dashboard_with_company_data_never_gets_an_empty_rule_list(self):
+        """Denied path: the default rule switched off leaves the dataset unfiltered: refused."""
+        self.dashboard.rls_rule_ids.active = False
+        result = self.token(self.prop_user, [self.company_a.id])
+        self.assertEqual(result["error"]["code"], "unfiltered_dataset")
+
+    def test_retention_cron_deletes_old_rows(self):
+        Log = self.env["superset.guest.token.log"]
+        self.env["ir.config_parameter"].sudo().set_param("superset_connector.token_log_days", 30)
+        old = Log.create({"outcome": "issued", "create_date": fields.Datetime.subtract(fields.Datetime.now(), days=31)})
+        recent = Log.create(
+            {"outcome": "issued", "create_date": fields.Datetime.subtract(fields.Datetime.now(), days=29)}
+        )
+        self.env.ref("superset_connector.ir_cron_superset_guest_token_log_purge").method_direct_trigger()
+        self.assertFalse(old.exists())
+        self.assertTrue(recent.exists())
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        allowed_index=st.sets(st.integers(0, 4), min_size=1),
+        requested_index=st.lists(st.integers(0, 6), max_size=6),
+        through_cookie=st.booleans(),
+        policy=st.sampled_from(["active", "allowed"]),
+    )
+    def test_property_token_companies_are_a_nonempty_subset_of_allowed(
+        self, allowed_index, requested_index, through_cookie, policy
+    ):
+        """For any allowed set and any requested set (pool indexes 5 and 6: a company that is
+        not the user's, one that does not exist), an issued token covers a non-empty subset of
+        the allowed companies; a request whose companies are all foreign is refused."""
+        ordered = self.companies.sorted("id")
+        allowed = ordered.browse([ordered[i].id for i in sorted(allowed_index)])
+        self.prop_user.write({"company_ids": [Command.set(allowed.ids)], "company_id": allowed[0].id})
+        outside = [c.id for c in self.companies if c not in allowed][:1] or [999998]
+        pool = [*ordered.ids, outside[0], 999999]
+        requested = [pool[i] for i in requested_index]
+        self.dashboard.company_policy = policy
+        if through_cookie:
+            result = self.token(self.prop_user, None, cids="-".join(map(str, requested)))
+        else:
+            result = self.token(self.prop_user, requested)
+        effective = set(requested) & set(allowed.ids) if requested else {allowed[0].id}
+        if not effective:
+            self.assertEqual(result["error"]["code"], "no_company")
+            return
+        companies = self.clause_companies(self.claims(result))
+        self.assertTrue(companies)
+        self.assertLessEqual(companies, set(allowed.ids))
+        self.assertEqual(companies, set(allowed.ids) if policy == "allowed" else effective)

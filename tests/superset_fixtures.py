@@ -1,0 +1,197 @@
+"""Real Superset content for the tests, built through Superset's REST API.
+
+A PostgreSQL database with three tables:
+  sales(company_id, amount)   rows for companies 1..100: company c has 10c and 10c + 1,
+                              so its total is 20c + 1 and any set of companies is visible
+  catalog(label)              no company_id column: holds no company data
+  regions(company_id, name)   read only by a native filter
+and in Superset: the database connection, a dataset per table, three charts and two
+dashboards, "RLS sales" (sales charts + a native filter on regions) and "RLS mixed"
+(sales total + the catalog table).
+"""
+
+import json
+
+import requests
+
+from devstack import postgres
+
+
+def company_total(company_id):
+    return 20 * company_id + 1
+
+
+SUM_AMOUNT = {
+    "expressionType": "SIMPLE",
+    "column": {"column_name": "amount"},
+    "aggregate": "SUM",
+    "label": "Total",
+}
+
+
+def create_source_database(name):
+    postgres.drop_db(name)
+    postgres.psql(f'CREATE DATABASE "{name}"')
+    postgres.psql(
+        "CREATE TABLE sales (id serial PRIMARY KEY, company_id integer NOT NULL, amount numeric NOT NULL);"
+        "INSERT INTO sales (company_id, amount) SELECT c, 10 * c + extra "
+        "  FROM generate_series(1, 100) c CROSS JOIN (VALUES (0), (1)) AS e(extra);"
+        "CREATE TABLE catalog (id serial PRIMARY KEY, label text NOT NULL);"
+        "INSERT INTO catalog (label) VALUES ('alpha'), ('beta'), ('gamma');"
+        "CREATE TABLE regions (id serial PRIMARY KEY, company_id integer NOT NULL, name text NOT NULL);"
+        "INSERT INTO regions (company_id, name) SELECT c, 'Region ' || c FROM generate_series(1, 100) c;",
+        db=name,
+    )
+
+
+def _chart(client, name, dataset_id, params):
+    params = {"datasource": f"{dataset_id}__table", **params}
+    body = {
+        "slice_name": name,
+        "viz_type": params["viz_type"],
+        "datasource_id": dataset_id,
+        "datasource_type": "table",
+        "params": json.dumps(params),
+    }
+    return client.post_json("/api/v1/chart/", body)["id"]
+
+
+def _position(title, charts):
+    """A dashboard layout: one row holding the charts, side by side."""
+    layout = {
+        "DASHBOARD_VERSION_KEY": "v2",
+        "ROOT_ID": {"type": "ROOT", "id": "ROOT_ID", "children": ["GRID_ID"]},
+        "GRID_ID": {"type": "GRID", "id": "GRID_ID", "children": ["ROW-1"], "parents": ["ROOT_ID"]},
+        "HEADER_ID": {"id": "HEADER_ID", "type": "HEADER", "meta": {"text": title}},
+        "ROW-1": {
+            "type": "ROW",
+            "id": "ROW-1",
+            "children": [f"CHART-{chart_id}" for chart_id, _name in charts],
+            "parents": ["ROOT_ID", "GRID_ID"],
+            "meta": {"background": "BACKGROUND_TRANSPARENT"},
+        },
+    }
+    for chart_id, name in charts:
+        layout[f"CHART-{chart_id}"] = {
+            "type": "CHART",
+            "id": f"CHART-{chart_id}",
+            "children": [],
+            "parents": ["ROOT_ID", "GRID_ID", "ROW-1"],
+            "meta": {"chartId": chart_id, "width": 4, "height": 50, "sliceName": name},
+        }
+    return layout
+
+
+def _native_filter(dataset_id, column):
+    return {
+        "id": "NATIVE_FILTER-region",
+        "name": "Region",
+        "filterType": "filter_select",
+        "type": "NATIVE_FILTER",
+        "targets": [{"datasetId": dataset_id, "column": {"name": column}}],
+        "controlValues": {"enableEmptyFilter": False, "multiSelect": True},
+        "defaultDataMask": {"extraFormData": {}, "filterState": {}, "ownState": {}},
+        "cascadeParentIds": [],
+        "scope": {"rootPath": ["ROOT_ID"], "excluded": []},
+        "description": "",
+        "chartsInScope": [],
+    }
+
+
+def _dashboard(client, title, charts, native_filters=()):
+    dashboard_id = client.post_json("/api/v1/dashboard/", {"dashboard_title": title})["id"]
+    for chart_id, _name in charts:
+        client.request("PUT", f"/api/v1/chart/{chart_id}", json={"dashboards": [dashboard_id]})
+    metadata = {"native_filter_configuration": list(native_filters), "color_scheme": "supersetColors"}
+    client.request(
+        "PUT",
+        f"/api/v1/dashboard/{dashboard_id}",
+        json={"position_json": json.dumps(_position(title, charts)), "json_metadata": json.dumps(metadata)},
+    )
+    return dashboard_id
+
+
+def build(client, source_db, db_user, db_password, host="127.0.0.1", port=5432):
+    """Everything in Superset; returns the ids the tests need."""
+    create_source_database(source_db)
+    database_id = client.post_json(
+        "/api/v1/database/",
+        {
+            "database_name": f"tests {source_db}",
+            "sqlalchemy_uri": f"postgresql://{db_user}:{db_password}@{host}:{port}/{source_db}",
+        },
+    )["id"]
+    datasets = {
+        table: client.post_json("/api/v1/dataset/", {"database": database_id, "schema": "public", "table_name": table})[
+            "id"
+        ]
+        for table in ("sales", "catalog", "regions")
+    }
+    total = _chart(
+        client,
+        "Sales total",
+        datasets["sales"],
+        {"viz_type": "big_number_total", "metric": SUM_AMOUNT, "adhoc_filters": [], "y_axis_format": ",d"},
+    )
+    by_company = _chart(
+        client,
+        "Sales by company",
+        datasets["sales"],
+        {
+            "viz_type": "table",
+            "query_mode": "aggregate",
+            "groupby": ["company_id"],
+            "metrics": [SUM_AMOUNT],
+            "adhoc_filters": [],
+            "row_limit": 1000,
+        },
+    )
+    catalog = _chart(
+        client,
+        "Catalog",
+        datasets["catalog"],
+        {"viz_type": "table", "query_mode": "raw", "all_columns": ["label"], "adhoc_filters": [], "row_limit": 100},
+    )
+    sales_dashboard = _dashboard(
+        client,
+        "RLS sales",
+        [(total, "Sales total"), (by_company, "Sales by company")],
+        [_native_filter(datasets["regions"], "name")],
+    )
+    mixed_dashboard = _dashboard(client, "RLS mixed", [(total, "Sales total"), (catalog, "Catalog")])
+    return {
+        "source_db": source_db,
+        "database_id": database_id,
+        "datasets": datasets,
+        "charts": {"total": total, "by_company": by_company, "catalog": catalog},
+        "dashboards": {"sales": sales_dashboard, "mixed": mixed_dashboard},
+    }
+
+
+def chart_data(url, guest_token, dashboard_id, chart_id, dataset_id, columns=("company_id",), timeout=30):
+    """What a guest sees: POST /api/v1/chart/data with the guest token, as the embedded page does.
+
+    Returns (HTTP status, rows)."""
+    metrics = [SUM_AMOUNT] if columns == ("company_id",) else []
+    query = {"metrics": metrics, "columns": list(columns), "filters": [], "row_limit": 1000}
+    body = {
+        "datasource": {"id": dataset_id, "type": "table"},
+        "force": True,
+        "queries": [query],
+        "form_data": {"dashboardId": dashboard_id, "slice_id": chart_id, "datasource": f"{dataset_id}__table"},
+        "result_format": "json",
+        "result_type": "full",
+    }
+    response = requests.post(
+        f"{url}/api/v1/chart/data",
+        json=body,
+        headers={"X-GuestToken": guest_token, "Accept": "application/json"},
+        timeout=timeout,
+    )
+    if response.status_code != 200:
+        return response.status_code, []
+    return 200, response.json()["result"][0]["data"]
+
+
+def drop(source_db):
+    postgres.drop_db(source_db)
