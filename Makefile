@@ -4,7 +4,7 @@
 PYTHON ?= python3
 DEVSTACK = PYTHONPATH=dev $(PYTHON) -m devstack
 
-.PHONY: demo test stop lint setup
+.PHONY: demo test stop lint setup bench
 
 demo:  ## set up everything, run Odoo + Superset with demo data (Ctrl-C stops)
 	@$(DEVSTACK) demo
@@ -17,6 +17,9 @@ stop:  ## stop the demo servers
 
 lint:  ## ruff + pylint-odoo
 	@$(DEVSTACK) lint
+
+bench:  ## benchmarks (they print figures); NAME=guest_token for one
+	@$(DEVSTACK) bench $(NAME)
 
 setup:  ## only the set-up (venvs, template databases, Superset metadata)
 	@$(DEVSTACK) setup

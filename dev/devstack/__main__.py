@@ -16,6 +16,8 @@ def main(argv=None):
     demo_parser.add_argument("--detach", action="store_true", help="return once both servers answer")
     commands.add_parser("stop", help="stop the demo servers")
     commands.add_parser("lint", help="ruff and pylint-odoo")
+    bench_parser = commands.add_parser("bench", help="run the benchmarks in bench/ (they print figures)")
+    bench_parser.add_argument("name", nargs="?", help="only bench/<name>_bench.py")
     test_parser = commands.add_parser("test", help="lint, then every test against real servers")
     test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments")
     argv = sys.argv[1:] if argv is None else argv
@@ -34,6 +36,8 @@ def main(argv=None):
             return demo.start(detach=args.detach)
         if args.command == "stop":
             return demo.stop()
+        if args.command == "bench":
+            return testrun.bench(args.name)
         if args.command == "lint":
             testrun.lint()
             return 0

@@ -33,6 +33,25 @@ def lint(stack=None):
         raise SetupError("lint failed: " + "; ".join(" ".join(a[0:2]).split("/")[-1] for a in failed))
 
 
+def bench(name=None):
+    """Run bench/<name>_bench.py (all of them without a name) with the Odoo venv."""
+    stack = setup()
+    scripts = sorted((settings.REPO / "bench").glob(f"{name or '*'}_bench.py"))
+    if not scripts:
+        raise SetupError(f"no benchmark bench/{name}_bench.py")
+    env = odoo.odoo_env(stack.odoo_path)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(stack.odoo_path), str(settings.REPO / "dev"), str(settings.REPO / "tests"), str(settings.REPO / "bench")]
+    )
+    failed = 0
+    for script in scripts:
+        step(f"Benchmark {script.name}")
+        failed |= subprocess.run(
+            [python_of(stack.odoo_venv), str(script)], cwd=settings.REPO, env=env, check=False
+        ).returncode
+    return failed
+
+
 def test(pytest_args=()):
     stack = setup()
     apps, base = stack.template("apps"), stack.template("base")

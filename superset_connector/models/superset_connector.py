@@ -31,6 +31,11 @@ class SupersetConnector(models.AbstractModel):
 
     @api.model
     def _get_settings(self):
+        return self._settings_cached()
+
+    @tools.ormcache()
+    def _settings_cached(self):
+        # Cleared with the registry's cache, as every ir.config_parameter change does (in all workers).
         params = self.env["ir.config_parameter"].sudo()
         values = {f.name: params.get_param(PARAM_PREFIX + f.name) for f in dataclass_fields(ConnectorSettings)}
         return ConnectorSettings.from_sources(values, os.environ, tools.config.options)

@@ -45,14 +45,20 @@ class SupersetDashboardDataset(models.Model):
     @api.depends("no_company_data", "rule_ids.active", "dashboard_id.rls_rule_ids.active")
     def _compute_filter_state(self):
         for dataset in self:
-            dataset.filter_state = dataset._filter_state()
+            rules = dataset.dashboard_id.rls_rule_ids
+            if not dataset._unfiltered_by(rules, ignore_marks=True):
+                dataset.filter_state = "filtered"
+            else:
+                dataset.filter_state = "no_company_data" if dataset.no_company_data else "unfiltered"
 
-    def _filter_state(self):
-        self.ensure_one()
-        global_rule = any(not r.dataset_id for r in self.dashboard_id.rls_rule_ids if r.active)
-        if global_rule or any(r.active for r in self.rule_ids):
-            return "filtered"
-        return "no_company_data" if self.no_company_data else "unfiltered"
+    def _unfiltered_by(self, rules, ignore_marks=False):
+        """The datasets among self that none of these (active) rules filters and that are
+        not marked as holding no company data. A rule without dataset covers them all."""
+        active = rules.filtered("active")
+        if any(not rule.dataset_id for rule in active):
+            return self.browse()
+        covered = set(active.dataset_id.ids)
+        return self.filtered(lambda d: d.id not in covered and (ignore_marks or not d.no_company_data))
 
     # --- helpers --------------------------------------------------------------------
 

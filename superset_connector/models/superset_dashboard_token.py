@@ -5,7 +5,7 @@ import time
 
 import jwt
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
 from ..services.companies import token_companies
@@ -22,6 +22,28 @@ _token_cache = {}
 _datasets_checked = {}
 _cache_lock = threading.Lock()
 TOKEN_CACHE_MAX = 2000
+# What the route reads of the dashboard, fetched with the access check in one query.
+TOKEN_FIELDS = [
+    "embedded_uuid",
+    "company_policy",
+    "show_title",
+    "show_tabs",
+    "show_chart_controls",
+    "show_filters",
+    "expand_filters",
+    "unfiltered_dataset_count",
+    "dataset_count",
+    "has_company_data",
+]
+
+
+def _placeholder_values(user, companies, clauses):
+    """Integers for the placeholders the clauses use (the partner is read only if needed)."""
+    values = {"company_ids": companies, "user_id": user.id}
+    if any("partner_id}" in clause for clause in clauses):
+        values["partner_id"] = user.partner_id.id
+        values["commercial_partner_id"] = user.partner_id.commercial_partner_id.id
+    return values
 
 
 class GuestTokenRefused(Exception):
@@ -49,12 +71,26 @@ class SupersetDashboard(models.Model):
     unfiltered_dataset_ids = fields.One2many(
         "superset.dashboard.dataset", compute="_compute_unfiltered_dataset_ids", string="Unfiltered datasets"
     )
+    # Stored so that issuing a token reads them with the dashboard, in the same query.
+    unfiltered_dataset_count = fields.Integer(compute="_compute_rls_coverage", store=True)
+    dataset_count = fields.Integer(compute="_compute_rls_coverage", store=True)
+    has_company_data = fields.Boolean(compute="_compute_rls_coverage", store=True)
 
+    @api.depends(
+        "dataset_ids.no_company_data", "rls_rule_ids.active", "rls_rule_ids.dataset_id", "dataset_ids.rule_ids.active"
+    )
+    def _compute_rls_coverage(self):
+        for dashboard in self:
+            dashboard.unfiltered_dataset_count = len(dashboard.dataset_ids._unfiltered_by(dashboard.rls_rule_ids))
+            dashboard.dataset_count = len(dashboard.dataset_ids)
+            dashboard.has_company_data = any(not d.no_company_data for d in dashboard.dataset_ids)
+
+    @api.depends(
+        "dataset_ids.no_company_data", "rls_rule_ids.active", "rls_rule_ids.dataset_id", "dataset_ids.rule_ids.active"
+    )
     def _compute_unfiltered_dataset_ids(self):
         for dashboard in self:
-            dashboard.unfiltered_dataset_ids = dashboard.dataset_ids.filtered(
-                lambda d: d._filter_state() == "unfiltered"
-            )
+            dashboard.unfiltered_dataset_ids = dashboard.dataset_ids._unfiltered_by(dashboard.rls_rule_ids)
 
     # --- the route's method -----------------------------------------------------------
 
@@ -75,25 +111,27 @@ class SupersetDashboard(models.Model):
         else:
             audit["outcome"] = "issued"
         audit["duration_ms"] = (time.perf_counter() - started) * 1000
-        self.env["superset.guest.token.log"].sudo().create(audit)
+        companies = audit.pop("company_ids", [])
+        self.env["superset.guest.token.log"]._record(audit, companies)
         return result
 
     def _issue_guest_token(self, dashboard_id, client, audit):
-        dashboard = self.sudo().browse(int(dashboard_id)).exists()
-        if not dashboard or not dashboard.active:
-            raise GuestTokenRefused("not_found", self.env._("This dashboard does not exist or was archived."))
-        audit["dashboard_id"] = dashboard.id
         user = self.env.user
+        allowed = user._get_company_ids()  # active companies only, cached per user
         requested = self.env.context.get("allowed_company_ids") or client.get("cids")
-        active = token_companies(requested, user.company_ids.ids, user.company_id.id)
+        default = None if requested else user.company_id.id  # read only when needed
+        active = token_companies(requested, allowed, default)
         if not active:
+            if not self.sudo().search_count([("id", "=", int(dashboard_id))]):
+                raise GuestTokenRefused("not_found", self.env._("This dashboard does not exist or was archived."))
             raise GuestTokenRefused(
                 "no_company",
                 self.env._("None of the companies active in your company switcher is one you may see: select yours."),
             )
-        dashboard._check_user_access(active)
-        companies = token_companies(requested, user.company_ids.ids, user.company_id.id, dashboard.company_policy)
-        audit["company_ids"] = [(6, 0, companies)]
+        dashboard = self._fetch_for_user(int(dashboard_id), active)
+        audit["dashboard_id"] = dashboard.id
+        companies = token_companies(requested, allowed, default, dashboard.company_policy)
+        audit["company_ids"] = companies
         if not dashboard.embedded_uuid:
             raise GuestTokenRefused(
                 "not_ready",
@@ -101,11 +139,11 @@ class SupersetDashboard(models.Model):
                     "This dashboard is not ready for embedding yet: a Superset Manager must sync it from Superset."
                 ),
             )
-        connector = self.env["superset.connector"]
-        settings = connector._get_settings()
+        settings = self.env["superset.connector"]._get_settings()
+        dashboard = dashboard.sudo()
         dashboard._refresh_datasets_if_stale(settings)
         rules = dashboard._render_rls(user, companies)
-        audit.update(rules=summarize(rules) or self.env._("none: the dashboard holds no company data"))
+        audit["rules"] = summarize(rules) or self.env._("none: the dashboard holds no company data")
         audit["token_mode"] = settings.token_mode
         token, expires_at, cached = dashboard._mint_token(settings, user, companies, rules)
         audit["cached"] = cached
@@ -120,26 +158,32 @@ class SupersetDashboard(models.Model):
 
     # --- access ---------------------------------------------------------------------
 
-    def _check_user_access(self, active_companies):
-        """Groups and record rules, with the active companies (already narrowed)."""
+    def _fetch_for_user(self, dashboard_id, active_companies):
+        """The dashboard as this user may read it (access rights, groups and company
+        record rules, with the narrowed active companies), in one query; on refusal, why."""
         as_user = self.with_user(self.env.uid).with_context(allowed_company_ids=active_companies)
         try:
-            as_user.check_access("read")
+            dashboard = as_user.search_fetch([("id", "=", dashboard_id)], TOKEN_FIELDS, limit=1)
         except AccessError:
-            user = self.env.user
-            offered = self.company_ids & user.company_ids
-            readable_elsewhere = offered and self.with_user(user).with_context(
-                allowed_company_ids=user.company_ids.ids
-            ).search_count([("id", "=", self.id)])
-            if readable_elsewhere:
-                raise GuestTokenRefused(
-                    "company_not_active",
-                    self.env._(
-                        "This dashboard is offered in %(companies)s: activate one of them in the company switcher.",
-                        companies=", ".join(offered.mapped("name")),
-                    ),
-                ) from None
-            raise GuestTokenRefused("access_denied", self.env._("You are not allowed to see this dashboard.")) from None
+            dashboard = None  # no read access to dashboards at all
+        if dashboard:
+            return dashboard
+        found = self.sudo().search([("id", "=", dashboard_id)])  # active ones only
+        if not found:
+            raise GuestTokenRefused("not_found", self.env._("This dashboard does not exist or was archived."))
+        user = self.env.user
+        offered = found.company_ids & user.company_ids
+        if offered and as_user.with_context(allowed_company_ids=user._get_company_ids()).search_count(
+            [("id", "=", dashboard_id)]
+        ):
+            raise GuestTokenRefused(
+                "company_not_active",
+                self.env._(
+                    "This dashboard is offered in %(companies)s: activate one of them in the company switcher.",
+                    companies=", ".join(offered.mapped("name")),
+                ),
+            )
+        raise GuestTokenRefused("access_denied", self.env._("You are not allowed to see this dashboard."))
 
     # --- row-level security -----------------------------------------------------------
 
@@ -150,41 +194,38 @@ class SupersetDashboard(models.Model):
         data blocks the token, and a dashboard with company data never gets an empty list.
         """
         self.ensure_one()
-        if not self.dataset_ids:
+        if not self.dataset_count:
             raise GuestTokenRefused(
                 "not_ready",
                 self.env._("Odoo does not know this dashboard's datasets yet: a Superset Manager must sync it."),
             )
-        unfiltered = self.dataset_ids.filtered(lambda d: d._filter_state() == "unfiltered")
-        if unfiltered:
+        if self.unfiltered_dataset_count:
             raise GuestTokenRefused(
                 "unfiltered_dataset",
                 self.env._(
                     "Dataset(s) %(names)s of this dashboard are not filtered by company. A Superset Manager must add "
                     "a rule for them, or mark them as holding no company data.",
-                    names=", ".join(unfiltered.mapped("name")),
+                    names=", ".join(self.unfiltered_dataset_ids.mapped("name")),
                 ),
             )
-        values = {
-            "company_ids": companies,
-            "user_id": user.id,
-            "partner_id": user.partner_id.id,
-            "commercial_partner_id": user.partner_id.commercial_partner_id.id,
-        }
-        rules = []
-        for rule in self.rls_rule_ids.filtered("active"):
+        Rule = self.env["superset.rls.rule"].sudo()
+        rules = Rule.search_fetch([("dashboard_id", "=", self.id)], ["dataset_id", "superset_dataset_id", "clause"])
+        values = _placeholder_values(user, companies, rules.mapped("clause"))
+        rendered = []
+        for rule in rules:
             try:
                 clause = render_clause(rule.clause, values)
             except ClauseTemplateError as exc:
                 raise GuestTokenRefused(
                     "bad_rule", self.env._("A row-level security rule cannot be applied: %s", exc)
                 ) from exc
-            rules.append(
-                {"dataset": rule.superset_dataset_id, "clause": clause} if rule.dataset_id else {"clause": clause}
-            )
-        if not rules and self.dataset_ids.filtered(lambda d: not d.no_company_data):
+            if rule.dataset_id:
+                rendered.append({"dataset": rule.superset_dataset_id, "clause": clause})
+            else:
+                rendered.append({"clause": clause})
+        if not rendered and self.has_company_data:
             raise GuestTokenRefused("unfiltered_dataset", self.env._("This dashboard has company data but no rule."))
-        return rules
+        return rendered
 
     # --- datasets ---------------------------------------------------------------------
 
@@ -265,7 +306,9 @@ class SupersetDashboard(models.Model):
     # --- minting ----------------------------------------------------------------------
 
     def _guest_user(self, user):
-        return {"username": f"odoo_user_{user.id}", "first_name": user.name or "", "last_name": ""}
+        # An id, no personal data: Superset logs guest users (and reading the name would
+        # load the whole partner on every token).
+        return {"username": f"odoo_user_{user.id}", "first_name": "Odoo", "last_name": f"user {user.id}"}
 
     def _mint_token(self, settings, user, companies, rules):
         """(token, expires_at, reused) in the configured mode."""
@@ -297,8 +340,9 @@ class SupersetDashboard(models.Model):
             json.dumps(rules, sort_keys=True),
         )
         now = time.time()
+        reuse = self.env["ir.config_parameter"].sudo().get_param("superset_connector.token_reuse", "1") != "0"
         with _cache_lock:
-            hit = _token_cache.get(key)
+            hit = _token_cache.get(key) if reuse else None
         if hit and hit[1] - now > max(10.0, (hit[1] - hit[2]) * 0.2):
             return hit[0], hit[1], True
         client = self.env["superset.connector"]._get_client(settings)

@@ -24,7 +24,9 @@ class SupersetRlsRule(models.Model):
         domain="[('dashboard_id', '=', dashboard_id)]",
         help="Empty: the clause applies to every dataset of the dashboard, which must all have its columns.",
     )
-    superset_dataset_id = fields.Integer(related="dataset_id.superset_dataset_id", string="Superset Dataset ID")
+    superset_dataset_id = fields.Integer(
+        related="dataset_id.superset_dataset_id", string="Superset Dataset ID", store=True
+    )
     clause = fields.Char(
         required=True,
         help="SQL condition. Placeholders, filled in by Odoo with integers only: "

@@ -50,9 +50,11 @@ class TestSecrets(SupersetCommonMixin, TransactionCase):
 
     def test_environment_wins_over_the_database(self):
         with patch.dict(os.environ, {"SUPERSET_CONNECTOR_PASSWORD": "from-env"}):
+            self.env.registry.clear_cache()  # settings are cached; the environment is read when they are built
             self.assertEqual(self.env["superset.connector"]._get_settings().password, "from-env")
             settings = self.env["res.config.settings"].create({})
             self.assertIn("server environment", settings.superset_password_state)
+        self.env.registry.clear_cache()
         self.assertEqual(self.env["superset.connector"]._get_settings().password, PASSWORD)
 
     def test_secrets_are_not_in_reprs_or_logs(self):

@@ -1,0 +1,179 @@
+"""Guest-token route, end to end through Odoo's HTTP server: local mode, API mode cold
+(every token asked from Superset) and API mode cached. Prints median and p95 of each
+and the ratios. Run: make bench NAME=guest_token (ROUNDS=n to change the sample size).
+
+Everything is real: a copy of the apps template with the addon, an Odoo server, a
+Superset server, the RLS test dashboard. Nothing is asserted: figures are printed.
+"""
+
+import importlib
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+import superset_fixtures
+
+from devstack import odoo as odoo_stack
+from devstack import settings
+from devstack import superset as superset_stack
+from devstack.procs import free_port
+from devstack.stack import setup
+
+ROUNDS = int(os.environ.get("ROUNDS", "300"))
+WARMUP = 20
+
+
+def superset_client_class():
+    """The addon's client, found the way Odoo finds addons (its services are pure Python)."""
+    addons = importlib.import_module("odoo.addons")
+    addons.__path__.append(str(settings.REPO))
+    return importlib.import_module("odoo.addons.superset_connector.services.superset_client").SupersetClient
+
+
+def percentile(samples, fraction):
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+class Odoo:
+    """JSON-RPC as admin against the real Odoo server."""
+
+    def __init__(self, url, db):
+        self.url = url
+        self.session = requests.Session()
+        reply = self.session.post(
+            f"{url}/web/session/authenticate",
+            json={"jsonrpc": "2.0", "params": {"db": db, "login": "admin", "password": "admin"}},
+            timeout=60,
+        ).json()
+        assert reply["result"]["uid"], reply
+
+    def call(self, model, method, *args, **kwargs):
+        reply = self.session.post(
+            f"{self.url}/web/dataset/call_kw",
+            json={"jsonrpc": "2.0", "params": {"model": model, "method": method, "args": args, "kwargs": kwargs}},
+            timeout=120,
+        ).json()
+        if "error" in reply:
+            raise RuntimeError(json.dumps(reply["error"])[:2000])
+        return reply["result"]
+
+    def set_params(self, **values):
+        for key, value in values.items():
+            self.call("ir.config_parameter", "set_param", f"superset_connector.{key}", value)
+
+    def floor(self):
+        """An authenticated JSON-RPC call that does next to nothing: Odoo's own cost."""
+        started = time.perf_counter()
+        reply = self.session.post(
+            f"{self.url}/web/dataset/call_kw",
+            json={
+                "jsonrpc": "2.0",
+                "params": {
+                    "model": "res.partner",
+                    "method": "search_count",
+                    "args": [[["id", "=", 1]]],
+                    "kwargs": {},
+                },
+            },
+            timeout=60,
+        ).json()
+        assert reply.get("result") == 1, reply
+        return (time.perf_counter() - started) * 1000
+
+    def route(self, dashboard_id):
+        started = time.perf_counter()
+        reply = self.session.post(
+            f"{self.url}/superset_connector/dashboards/{dashboard_id}/guest_token",
+            json={"jsonrpc": "2.0", "params": {"context": {"allowed_company_ids": [1]}}},
+            timeout=60,
+        ).json()
+        elapsed = (time.perf_counter() - started) * 1000
+        result = reply.get("result") or {}
+        if "token" not in result:
+            raise RuntimeError(f"no token: {json.dumps(reply)[:500]}")
+        return elapsed
+
+
+def measure(odoo, dashboard_id, rounds):
+    for _ in range(WARMUP):
+        odoo.route(dashboard_id)
+    return [odoo.route(dashboard_id) for _ in range(rounds)]
+
+
+def main():
+    stack = setup()
+    work = Path(tempfile.mkdtemp(prefix="sc-bench-"))
+    db = f"sc_bench_tokens_{os.getpid()}"
+    odoo_port = free_port()
+    instance = superset_stack.Instance(work / "superset", free_port(), odoo_port)
+    server = None
+    content = None
+    try:
+        print(f"setting up: database {db}, Superset, Odoo (logs in {work})", flush=True)
+        odoo_stack.install(stack, stack.template("apps"), db, work / "install.log")
+        instance.start(stack.superset_venv)
+        user, password = settings.superset_admin()
+        client = superset_client_class()(instance.url, user, password, retries=0)
+        content = superset_fixtures.build(
+            client, f"{db}_source", settings.db_user(), settings.db_password(), settings.pg_host(), settings.pg_port()
+        )
+        server = odoo_stack.start(stack.odoo_venv, stack.odoo_path, db, odoo_port, work / "odoo")
+        odoo = Odoo(f"http://127.0.0.1:{odoo_port}", db)
+        odoo.call("ir.config_parameter", "set_param", "web.base.url", f"http://127.0.0.1:{odoo_port}")
+        odoo.set_params(
+            url=instance.url,
+            username=user,
+            password=password,
+            guest_token_secret=instance.guest_token_secret,
+            guest_token_audience=superset_stack.GUEST_AUDIENCE,
+            token_mode="local",
+        )
+        odoo.call("superset.dashboard", "action_sync_from_superset")
+        (dashboard,) = odoo.call(
+            "superset.dashboard",
+            "search_read",
+            [["superset_dashboard_id", "=", content["dashboards"]["sales"]]],
+            ["id"],
+        )
+        odoo.call("superset.dashboard", "write", [dashboard["id"]], {"group_ids": [[5, 0, 0]]})
+
+        results = {"odoo floor": [odoo.floor() for _ in range(WARMUP + ROUNDS)][WARMUP:]}
+        odoo.set_params(token_mode="local")
+        results["local"] = measure(odoo, dashboard["id"], ROUNDS)
+        odoo.set_params(token_mode="api", token_reuse="0")
+        results["api cold"] = measure(odoo, dashboard["id"], ROUNDS)
+        odoo.set_params(token_reuse="1")
+        results["api cached"] = measure(odoo, dashboard["id"], ROUNDS)
+    finally:
+        if server:
+            server.stop()
+        instance.stop()
+        odoo_stack.drop_db(db)
+        if content:
+            superset_fixtures.drop(content["source_db"])
+
+    print(f"\nguest_token route through Odoo's HTTP server, {ROUNDS} calls each (after {WARMUP} warm-up calls)")
+    print(f"{'mode':<12} {'median ms':>10} {'p95 ms':>10}")
+    medians = {}
+    for mode, samples in results.items():
+        medians[mode] = statistics.median(samples)
+        print(f"{mode:<12} {medians[mode]:>10.2f} {percentile(samples, 0.95):>10.2f}")
+    print(f"\nlocal - odoo floor (the addon's own share): {medians['local'] - medians['odoo floor']:.2f} ms")
+    print(f"api cold / local median ratio:   {medians['api cold'] / medians['local']:.1f}x")
+    print(f"api cold / api cached median ratio: {medians['api cold'] / medians['api cached']:.1f}x")
+    print(f"api cached / local median ratio: {medians['api cached'] / medians['local']:.2f}x")
+    print(
+        f"goal: local median < 15 ms ({'met' if medians['local'] < 15 else 'NOT met'}), "
+        f"local >= 10x faster than api cold ({'met' if medians['api cold'] / medians['local'] >= 10 else 'NOT met'})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
