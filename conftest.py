@@ -94,6 +94,16 @@ def rls_content(superset_servers):
     superset_fixtures.drop(content["source_db"])
 
 
+@pytest.fixture(scope="session", autouse=True)
+def odoo_statics_warm(request):
+    """Read every addon manifest once, before the in-process HTTP server serves files in
+    parallel threads (CPython 3.11 can fail parsing in several threads at once)."""
+    if request.config.getoption("--odoo-http", default=False):
+        import odoo.http  # noqa: PLC0415
+
+        assert odoo.http.root.statics
+
+
 @pytest.fixture(scope="session")
 def superset(superset_servers):
     return superset_servers["main"]

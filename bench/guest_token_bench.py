@@ -15,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import requests
 import superset_fixtures
+from odoo_rpc import OdooRpc
 
 from devstack import odoo as odoo_stack
 from devstack import settings
@@ -40,63 +40,22 @@ def percentile(samples, fraction):
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-class Odoo:
-    """JSON-RPC as admin against the real Odoo server."""
-
-    def __init__(self, url, db):
-        self.url = url
-        self.session = requests.Session()
-        reply = self.session.post(
-            f"{url}/web/session/authenticate",
-            json={"jsonrpc": "2.0", "params": {"db": db, "login": "admin", "password": "admin"}},
-            timeout=60,
-        ).json()
-        assert reply["result"]["uid"], reply
-
-    def call(self, model, method, *args, **kwargs):
-        reply = self.session.post(
-            f"{self.url}/web/dataset/call_kw",
-            json={"jsonrpc": "2.0", "params": {"model": model, "method": method, "args": args, "kwargs": kwargs}},
-            timeout=120,
-        ).json()
-        if "error" in reply:
-            raise RuntimeError(json.dumps(reply["error"])[:2000])
-        return reply["result"]
-
-    def set_params(self, **values):
-        for key, value in values.items():
-            self.call("ir.config_parameter", "set_param", f"superset_connector.{key}", value)
+class Odoo(OdooRpc):
+    """JSON-RPC as admin against the real Odoo server, plus the two timed calls."""
 
     def floor(self):
         """An authenticated JSON-RPC call that does next to nothing: Odoo's own cost."""
         started = time.perf_counter()
-        reply = self.session.post(
-            f"{self.url}/web/dataset/call_kw",
-            json={
-                "jsonrpc": "2.0",
-                "params": {
-                    "model": "res.partner",
-                    "method": "search_count",
-                    "args": [[["id", "=", 1]]],
-                    "kwargs": {},
-                },
-            },
-            timeout=60,
-        ).json()
-        assert reply.get("result") == 1, reply
+        result = self.call("res.partner", "search_count", [["id", "=", 1]])
+        assert result == 1, result
         return (time.perf_counter() - started) * 1000
 
     def route(self, dashboard_id):
-        started = time.perf_counter()
-        reply = self.session.post(
-            f"{self.url}/superset_connector/dashboards/{dashboard_id}/guest_token",
-            json={"jsonrpc": "2.0", "params": {"context": {"allowed_company_ids": [1]}}},
-            timeout=60,
-        ).json()
-        elapsed = (time.perf_counter() - started) * 1000
-        result = reply.get("result") or {}
-        if "token" not in result:
-            raise RuntimeError(f"no token: {json.dumps(reply)[:500]}")
+        result, elapsed = super().route(
+            f"/superset_connector/dashboards/{dashboard_id}/guest_token", context={"allowed_company_ids": [1]}
+        )
+        if "token" not in (result or {}):
+            raise RuntimeError(f"no token: {json.dumps(result)[:500]}")
         return elapsed
 
 

@@ -18,6 +18,14 @@
         "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "superset_connector/static/src/dashboard_action/*",
+        ],
+        "web.assets_unit_tests": [
+            "superset_connector/static/tests/**/*.test.js",
+        ],
+    },
     "uninstall_hook": "uninstall_hook",
     "application": True,
 }

@@ -9,11 +9,15 @@ import shutil
 from pathlib import Path
 
 import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service as ChromeService
 
 from devstack import odoo as odoo_stack
 from devstack import settings
 
 MODULE = "superset_connector"
+CHROMIUM = os.environ.get("SC_CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("SC_CHROMEDRIVER", "/usr/bin/chromedriver")
 
 
 @pytest.fixture(scope="session")
@@ -63,3 +67,43 @@ def scratch_db(stack):
     yield make
     for name in names:
         odoo_stack.drop_db(name)
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir():
+    """Screenshots and browser logs the tests leave for a look (.run/test/artifacts)."""
+    path = Path(os.environ.get("SC_TEST_DIR") or settings.RUN_DIR / "test") / "artifacts"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture
+def browser(artifacts_dir, request):
+    """Headless Chromium from Debian, driven through its chromedriver (Selenium)."""
+    options = webdriver.ChromeOptions()
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1000",
+    ):
+        options.add_argument(flag)
+    options.binary_location = CHROMIUM
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    driver = webdriver.Chrome(service=ChromeService(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    if getattr(request.node, "rep_call", None) is None or request.node.rep_call.failed:
+        driver.save_screenshot(str(artifacts_dir / f"failed-{request.node.name}.png"))
+    driver.quit()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.rep_call = report  # lets fixtures see whether the test failed
+    return report

@@ -101,7 +101,9 @@ def _native_filter(dataset_id, column):
 def _dashboard(client, title, charts, native_filters=()):
     dashboard_id = client.post_json("/api/v1/dashboard/", {"dashboard_title": title})["id"]
     for chart_id, _name in charts:
-        client.request("PUT", f"/api/v1/chart/{chart_id}", json={"dashboards": [dashboard_id]})
+        # The chart's dashboards are replaced, not added to: keep the ones it is on already.
+        on = [d["id"] for d in client.get_json(f"/api/v1/chart/{chart_id}")["result"].get("dashboards", [])]
+        client.request("PUT", f"/api/v1/chart/{chart_id}", json={"dashboards": [*on, dashboard_id]})
     metadata = {"native_filter_configuration": list(native_filters), "color_scheme": "supersetColors"}
     client.request(
         "PUT",

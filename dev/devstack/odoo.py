@@ -217,4 +217,7 @@ def start(venv, odoo_path, db, port, run_dir, extra_args=(), env=None):
     config = write_config(Path(run_dir) / "odoo.conf", odoo_path, db=db, http_port=port)
     srv.start([*odoo_bin(venv, odoo_path), "-c", str(config), *extra_args], env=env or odoo_env(odoo_path))
     srv.wait_http(f"http://127.0.0.1:{port}/web/login", timeout=180)
+    # The first static file request reads every manifest; let it happen alone, before a
+    # browser asks for many files at once (CPython 3.11's parser is not thread-safe then).
+    srv.wait_http(f"http://127.0.0.1:{port}/web/static/img/favicon.ico", timeout=60)
     return srv

@@ -9,7 +9,7 @@ import os
 import shutil
 import subprocess
 
-from . import odoo, settings
+from . import debian, odoo, settings
 from .console import SetupError, step
 from .stack import setup
 from .venvs import python_of
@@ -54,6 +54,7 @@ def bench(name=None):
 
 def test(pytest_args=()):
     stack = setup()
+    debian.ensure(debian.BROWSER, "for the browser tests")
     apps, base = stack.template("apps"), stack.template("base")
     stack.superset_metadata()
     lint(stack)
@@ -70,6 +71,9 @@ def test(pytest_args=()):
             stack.odoo_path,
             db=unit_db,
             logfile=TEST_DIR / "logs" / "odoo-in-pytest.log",
+            # No address-space limit on the test process: Chromium and chromedriver,
+            # started from it, inherit the limit and crash under it.
+            extra={"limit_memory_hard": 0},
         )
         env = odoo.odoo_env(stack.odoo_path)
         env.update(

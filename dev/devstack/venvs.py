@@ -6,14 +6,13 @@ and so a new venv. A venv is used only once its build finished (marker file).
 
 import fcntl
 import hashlib
-import os
 import platform
 import shutil
 import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import settings
+from . import debian, settings
 from .console import SetupError, info, step
 from .procs import run
 
@@ -88,27 +87,8 @@ def ensure_venv(name, requirement_files, build_constraints=None, label=None):
     return path
 
 
-def check_debian_headers():
-    """Odoo's python-ldap and psycopg2 build from source: they need these headers."""
-    needed = {
-        "/usr/include/ldap.h": "libldap2-dev",
-        "/usr/include/sasl/sasl.h": "libsasl2-dev",
-        "/usr/bin/pg_config": "libpq-dev",
-    }
-    missing = sorted({pkg for header, pkg in needed.items() if not Path(header).exists()})
-    if not missing:
-        return
-    if shutil.which("apt-get") and os.geteuid() == 0:
-        step(f"Installing Debian packages {' '.join(missing)} (needed to build Odoo's requirements)")
-        log = settings.cache_dir() / "logs" / "apt.log"
-        run(["apt-get", "update", "-qq"], log, what="apt-get update")
-        run(["apt-get", "install", "-y", "-qq", *missing], log, what=f"apt-get install {' '.join(missing)}")
-        return
-    raise SetupError(f"Missing build headers; install them: sudo apt-get install {' '.join(missing)}")
-
-
 def odoo_venv(odoo_path):
-    check_debian_headers()
+    debian.ensure(debian.BUILD_HEADERS, "to build Odoo's requirements")
     return ensure_venv(
         "odoo",
         [odoo_path / "requirements.txt", settings.REPO / "requirements" / "odoo-venv.txt"],

@@ -1,1 +1,1 @@
-from . import guest_token
+from . import dashboard

@@ -63,29 +63,35 @@ class SupersetConnector(models.AbstractModel):
     # --- client ---------------------------------------------------------------------
 
     @api.model
-    def _get_client(self, settings=None):
+    def _get_client(self, settings=None, interactive=False):
+        """The shared client. interactive: for a user waiting on a page (a guest token):
+        no retries, so a dead Superset is reported at once; the circuit breaker is shared."""
         settings = settings or self._get_settings()
         if not settings.server_url:
             raise UserError(self.env._("Superset is not configured yet: set its URL in Settings ‣ Superset."))
         key = (self.env.cr.dbname, settings)
         with _clients_lock:
-            client = _clients.get(key)
-            if client is None:
+            pair = _clients.get(key)
+            if pair is None:
                 for stale in [k for k in _clients if k[0] == self.env.cr.dbname]:
                     del _clients[stale]  # the settings changed
-                client = _clients[key] = self._new_client(settings)
-        return client
+                pair = _clients[key] = self._new_clients(settings)
+        return pair[1] if interactive else pair[0]
 
     @api.model
-    def _new_client(self, settings):
-        return SupersetClient(
-            settings.server_url,
-            settings.username,
-            settings.password,
-            connect_timeout=settings.connect_timeout,
-            read_timeout=settings.read_timeout,
-            retries=settings.retries,
-            breaker=CircuitBreaker(settings.breaker_threshold, settings.breaker_reset),
+    def _new_clients(self, settings):
+        breaker = CircuitBreaker(settings.breaker_threshold, settings.breaker_reset)
+        return tuple(
+            SupersetClient(
+                settings.server_url,
+                settings.username,
+                settings.password,
+                connect_timeout=settings.connect_timeout,
+                read_timeout=settings.read_timeout,
+                retries=retries,
+                breaker=breaker,
+            )
+            for retries in (settings.retries, 0)
         )
 
     @api.model

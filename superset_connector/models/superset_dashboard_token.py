@@ -6,9 +6,10 @@ import time
 import jwt
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 
 from ..services.companies import token_companies
+from ..services.connection_check import diagnose_embedding
 from ..services.errors import SupersetError, SupersetUnavailable
 from ..services.guest_token import sign_guest_token
 from ..services.rls import ClauseTemplateError, render_clause, summarize
@@ -239,7 +240,7 @@ class SupersetDashboard(models.Model):
         if checked is not None and time.monotonic() - checked < max_age:
             return
         try:
-            self._sync_datasets(self.env["superset.connector"]._get_client(settings))
+            self._sync_datasets(self.env["superset.connector"]._get_client(settings, interactive=True))
         except SupersetUnavailable as exc:
             raise GuestTokenRefused("superset_unavailable", str(exc)) from exc
         except SupersetError as exc:
@@ -345,7 +346,7 @@ class SupersetDashboard(models.Model):
             hit = _token_cache.get(key) if reuse else None
         if hit and hit[1] - now > max(10.0, (hit[1] - hit[2]) * 0.2):
             return hit[0], hit[1], True
-        client = self.env["superset.connector"]._get_client(settings)
+        client = self.env["superset.connector"]._get_client(settings, interactive=True)
         payload = {"user": self._guest_user(user), "resources": resources, "rls": rules}
         try:
             token = client.guest_token(payload)
@@ -361,3 +362,30 @@ class SupersetDashboard(models.Model):
                     _token_cache.pop(stale, None)
             _token_cache[key] = (token, expires_at, now)
         return token, expires_at, False
+
+    # --- diagnosis ----------------------------------------------------------------------
+
+    def _embedding_diagnosis(self, dashboard_id, client):
+        """Why the embedded page does not answer in the browser: {code, message}, in the
+        user's terms, with what an administrator must change."""
+        requested = self.env.context.get("allowed_company_ids") or client.get("cids")
+        user = self.env.user
+        active = token_companies(requested, user._get_company_ids(), None if requested else user.company_id.id)
+        try:
+            dashboard = self._fetch_for_user(int(dashboard_id), active or user._get_company_ids())
+        except GuestTokenRefused as exc:
+            return {"code": exc.code, "message": exc.message}
+        connector = self.env["superset.connector"]
+        try:
+            superset = connector._get_client(interactive=True)
+        except UserError as exc:
+            return {"code": "not_configured", "message": str(exc)}
+        problem = diagnose_embedding(superset, dashboard.sudo().embedded_uuid, connector._odoo_origin())
+        return {
+            "code": "embedding_failed",
+            "message": self.env._(
+                "%(problem)s\nWhat to change (ask your administrator): %(fix)s",
+                problem=problem.message,
+                fix=problem.fix,
+            ),
+        }

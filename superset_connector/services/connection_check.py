@@ -199,3 +199,50 @@ def _source_allows(sources, origin, same_origin):
         if source.startswith(f"{target.scheme}://*.") and (target.hostname or "").endswith(source.split("*", 1)[1]):
             return True
     return False
+
+
+def diagnose_embedding(client, embedded_uuid, odoo_origin):
+    """Why a dashboard's embedded page does not answer in the browser: the first problem
+    found on the way (Superset down, embedding off, origin not allowed, framing refused),
+    or a last-resort Problem about the browser's side."""
+    url = client.base_url
+    try:
+        if not client.health():
+            return Problem(f"{url} does not answer like Superset.", "Check the Superset URL in Settings ‣ Superset.")
+    except SupersetUnavailable as exc:
+        return Problem(exc.message, exc.fix or "")
+    problem = _check_embedding_flag(client, odoo_origin)
+    if problem:
+        return problem
+    try:
+        response = client.request(
+            "GET",
+            f"/embedded/{embedded_uuid}",
+            auth=False,
+            check=False,
+            json_response=False,
+            headers={"Referer": f"{odoo_origin}/"},
+        )
+    except SupersetError as exc:
+        return Problem(exc.message, exc.fix or "")
+    if response.status_code == 403:
+        return Problem(
+            f"Superset refuses to show this dashboard inside {odoo_origin}: that address is not among the "
+            "dashboard's allowed domains (Superset compares them with the page's Referer).",
+            "Sync the dashboards again (BI Dashboards ‣ Superset ‣ Dashboards ‣ Sync from Superset), which allows "
+            "this Odoo's address; when users open Odoo by another address, add it in Settings ‣ Superset ‣ Other "
+            "Odoo addresses first.",
+        )
+    if response.status_code == 404:
+        return Problem(
+            "Superset has no embedded configuration for this dashboard any more.",
+            "Sync the dashboards again (BI Dashboards ‣ Superset ‣ Dashboards ‣ Sync from Superset).",
+        )
+    problem = framing_problem(response.headers, odoo_origin, url)
+    if problem:
+        return problem
+    return Problem(
+        "Superset serves the dashboard's embedded page, but the page did not answer inside Odoo.",
+        "Check that your browser reaches Superset at its URL, and that no proxy or browser extension removes the "
+        "Referer header of the page.",
+    )

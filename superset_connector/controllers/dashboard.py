@@ -1,0 +1,33 @@
+from odoo import http
+from odoo.http import request
+
+
+class SupersetGuestTokenController(http.Controller):
+    @http.route(
+        "/superset_connector/dashboards/<int:dashboard_id>/guest_token",
+        type="json",
+        auth="user",
+        methods=["POST"],
+    )
+    def guest_token(self, dashboard_id, **_kwargs):
+        """{token, expires_at, server_time, superset_url, embedded_uuid, ui_config}, or {error: {code, message}}."""
+        return request.env["superset.dashboard"]._guest_token_response(dashboard_id, _client_info())
+
+    @http.route(
+        "/superset_connector/dashboards/<int:dashboard_id>/diagnose",
+        type="json",
+        auth="user",
+        methods=["POST"],
+    )
+    def diagnose(self, dashboard_id, **_kwargs):
+        """{code, message}: why the dashboard's embedded page does not answer in the browser."""
+        return request.env["superset.dashboard"]._embedding_diagnosis(dashboard_id, _client_info())
+
+
+def _client_info():
+    httprequest = request.httprequest
+    return {
+        "ip": httprequest.remote_addr,
+        "user_agent": httprequest.user_agent.string,
+        "cids": request.cookies.get("cids"),
+    }

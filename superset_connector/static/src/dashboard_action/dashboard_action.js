@@ -1,0 +1,228 @@
+import { Component, onMounted, onWillUnmount, status, useRef, useState } from "@odoo/owl";
+import { browser } from "@web/core/browser/browser";
+import { _t } from "@web/core/l10n/translation";
+import { rpc } from "@web/core/network/rpc";
+import { registry } from "@web/core/registry";
+import { user } from "@web/core/user";
+import { ControlPanel } from "@web/search/control_panel/control_panel";
+import { standardActionServiceProps } from "@web/webclient/actions/action_service";
+import { EmbeddedChannel, embeddedUrl } from "./embedded_channel";
+import { refreshDelay, remainingLifetime, retryDelay } from "./token_schedule";
+
+// How long the embedded page may take to answer its first call before we look for why.
+export const HANDSHAKE_TIMEOUT_MS = 15000;
+// How long the browser may take to reach Superset before it is called unavailable.
+export const PROBE_TIMEOUT_MS = 2500;
+const SIZE_POLL_MS = 1500;
+
+/**
+ * A Superset dashboard inside the Odoo web client (client action
+ * `superset_connector.dashboard`, params `{dashboard_id}`).
+ *
+ * The server decides everything (who may see what, which companies, which rules) and
+ * hands a guest token over; this component only embeds Superset's page, speaks its
+ * protocol, renews the token before it expires and shows what the server said when
+ * something is wrong.
+ */
+export class SupersetDashboardAction extends Component {
+    static template = "superset_connector.DashboardAction";
+    static components = { ControlPanel };
+    static props = { ...standardActionServiceProps };
+
+    setup() {
+        this.dashboardId = this.props.action.params?.dashboard_id;
+        this.frameRef = useRef("frame");
+        this.iframeRef = useRef("iframe");
+        this.state = useState({ status: "loading", src: null, error: null, height: null });
+        this.timers = new Set();
+        this.channel = null;
+        this.payload = null;
+        onMounted(() => this.load());
+        onWillUnmount(() => this.teardown());
+    }
+
+    // --- life cycle --------------------------------------------------------------
+
+    async load() {
+        this.teardown();
+        Object.assign(this.state, { status: "loading", src: null, error: null, height: null });
+        let payload;
+        try {
+            payload = await this.fetchToken();
+        } catch {
+            return this.fail("network", _t("Odoo could not be reached. Check your connection, then retry."));
+        }
+        if (this.destroyed) {
+            return;
+        }
+        if (payload.error) {
+            return this.fail(payload.error.code, payload.error.message);
+        }
+        if (!(await this.supersetReachable(payload.superset_url))) {
+            return this.fail(
+                "superset_unavailable",
+                _t("Superset is unavailable: your browser cannot reach %s. Retry in a moment.", payload.superset_url)
+            );
+        }
+        this.accept(payload);
+        this.state.src = embeddedUrl(payload.superset_url, payload.embedded_uuid, payload.ui_config);
+        this.state.status = "embedding";
+    }
+
+    teardown() {
+        for (const timer of this.timers) {
+            browser.clearTimeout(timer);
+        }
+        this.timers.clear();
+        this.channel?.close();
+        this.channel = null;
+    }
+
+    // --- the embedded page ---------------------------------------------------------
+
+    onIframeLoad() {
+        const iframe = this.iframeRef.el;
+        if (!iframe || !this.payload || this.state.status !== "embedding") {
+            return;
+        }
+        this.channel?.close();
+        this.channel = new EmbeddedChannel(iframe.contentWindow, new URL(this.payload.superset_url).origin);
+        this.channel.open();
+        this.channel.emitGuestToken(this.payload.token);
+        this.scheduleRefresh();
+        this.channel
+            .get("getScrollSize", undefined, HANDSHAKE_TIMEOUT_MS)
+            .then((size) => {
+                this.state.status = "ready";
+                this.applySize(size);
+                this.later(() => this.pollSize(), SIZE_POLL_MS);
+            })
+            .catch(() => !this.destroyed && this.channel && this.diagnose());
+    }
+
+    async pollSize() {
+        try {
+            this.applySize(await this.channel.get("getScrollSize", undefined, SIZE_POLL_MS * 2));
+        } catch {
+            return; // the channel closed: this dashboard is gone or reloading
+        }
+        this.later(() => this.pollSize(), SIZE_POLL_MS);
+    }
+
+    /** Fill the action area; grow with the dashboard when it is taller. */
+    applySize(size) {
+        const available = this.frameRef.el?.clientHeight || 0;
+        const wanted = Math.ceil(size?.height || 0);
+        this.state.height = wanted > available ? wanted : null;
+    }
+
+    // --- tokens --------------------------------------------------------------------
+
+    fetchToken() {
+        return rpc(`/superset_connector/dashboards/${this.dashboardId}/guest_token`, { context: user.context });
+    }
+
+    accept(payload) {
+        this.payload = payload;
+        this.receivedAt = Date.now();
+    }
+
+    scheduleRefresh() {
+        this.later(() => this.refreshToken(0), refreshDelay(this.payload, this.receivedAt));
+    }
+
+    async refreshToken(attempt) {
+        let payload;
+        try {
+            payload = await this.fetchToken();
+        } catch {
+            payload = null;
+        }
+        if (this.destroyed || !this.channel) {
+            return;
+        }
+        if (payload && !payload.error) {
+            this.accept(payload);
+            this.channel.emitGuestToken(payload.token);
+            return this.scheduleRefresh();
+        }
+        if (payload?.error && !["superset_unavailable", "superset_error"].includes(payload.error.code)) {
+            // The server refuses for good (access removed, dashboard archived...): say so.
+            return this.fail(payload.error.code, payload.error.message);
+        }
+        if (attempt >= 3 && !remainingLifetime(this.payload, this.receivedAt)) {
+            // The token has expired and renewing keeps failing: the dashboard stops answering.
+            return this.fail(
+                payload?.error?.code || "network",
+                payload?.error?.message || _t("The dashboard's access could not be renewed. Retry.")
+            );
+        }
+        this.later(() => this.refreshToken(attempt + 1), retryDelay(attempt));
+    }
+
+    // --- errors --------------------------------------------------------------------
+
+    async supersetReachable(supersetUrl) {
+        const controller = new AbortController();
+        const timer = browser.setTimeout(() => controller.abort(), PROBE_TIMEOUT_MS);
+        try {
+            // An opaque answer is enough: it proves a server answered at that address.
+            await browser.fetch(`${supersetUrl.replace(/\/+$/, "")}/health`, {
+                mode: "no-cors",
+                cache: "no-store",
+                credentials: "omit",
+                signal: controller.signal,
+            });
+            return true;
+        } catch {
+            return false;
+        } finally {
+            browser.clearTimeout(timer);
+        }
+    }
+
+    /** The embedded page loaded but does not answer: ask the server why. */
+    async diagnose() {
+        let result;
+        try {
+            result = await rpc(`/superset_connector/dashboards/${this.dashboardId}/diagnose`, { context: user.context });
+        } catch {
+            result = null;
+        }
+        if (!this.destroyed) {
+            this.fail(
+                result?.code || "embedding_failed",
+                result?.message || _t("Superset's embedded page did not answer. Retry, or ask your administrator.")
+            );
+        }
+    }
+
+    fail(code, message) {
+        this.teardown();
+        Object.assign(this.state, { status: "error", src: null, error: { code, message } });
+    }
+
+    // --- buttons -------------------------------------------------------------------
+
+    onReload() {
+        this.load();
+    }
+
+    onFullScreen() {
+        this.iframeRef.el?.requestFullscreen?.();
+    }
+
+    later(callback, delay) {
+        const timer = browser.setTimeout(() => {
+            this.timers.delete(timer);
+            callback();
+        }, delay);
+        this.timers.add(timer);
+    }
+
+    get destroyed() {
+        return status(this) === "destroyed";
+    }
+}
+
+registry.category("actions").add("superset_connector.dashboard", SupersetDashboardAction);

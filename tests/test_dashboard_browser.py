@@ -1,0 +1,257 @@
+"""Dashboards embedded in the Odoo web client, in a real Chromium, against the real Odoo
+server and the real Superset: figures per company, the company switcher, token renewal,
+and the panels shown when Superset is down or refuses to be framed."""
+
+import json
+import time
+
+import pytest
+import superset_fixtures
+from odoo_rpc import OdooRpc
+from selenium.common.exceptions import (
+    ElementClickInterceptedException,
+    StaleElementReferenceException,
+    TimeoutException,
+)
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from devstack import settings
+from devstack import superset as superset_stack
+
+PASSWORD = "browser-test-pw"
+
+
+@pytest.fixture(scope="module")
+def site(odoo_server, superset, rls_content):
+    """The e2e Odoo set up as an integrator would: settings, companies, users, the RLS
+    dashboard synced and offered to every Superset user."""
+    admin = OdooRpc(odoo_server.url, odoo_server.db)
+    admin.call("ir.config_parameter", "set_param", "web.base.url", odoo_server.url)
+    user, password = settings.superset_admin()
+    admin.set_params(
+        url=superset.url,
+        username=user,
+        password=password,
+        token_mode="local",
+        guest_token_secret=superset.guest_token_secret,
+        guest_token_audience=superset_stack.GUEST_AUDIENCE,
+        token_ttl=300,
+    )
+    first = 1
+    second, third = (admin.call("res.company", "create", {"name": f"Browser company {n}"}) for n in (2, 3))
+    user_group = admin.ref("superset_connector.group_superset_user")
+    manager_group = admin.ref("superset_connector.group_superset_manager")
+
+    def make_user(login, companies, group):
+        return admin.call(
+            "res.users",
+            "create",
+            {
+                "name": login.title(),
+                "login": login,
+                "password": PASSWORD,
+                "company_id": companies[0],
+                "company_ids": [[6, 0, companies]],
+                "groups_id": [[4, group]],
+            },
+        )
+
+    alice = make_user("alice", [first], user_group)
+    make_user("max", [first, second, third], manager_group)
+    admin.call("superset.dashboard", "action_sync_from_superset")
+    dashboards = admin.call(
+        "superset.dashboard", "search_read", [["superset_dashboard_id", "!=", False]], ["superset_dashboard_id"]
+    )
+    sales = next(d["id"] for d in dashboards if d["superset_dashboard_id"] == rls_content["dashboards"]["sales"])
+    others = [d["id"] for d in dashboards if d["id"] != sales]
+    admin.call("superset.dashboard", "write", others, {"active": False})  # a tidy menu
+    admin.call("superset.dashboard", "write", [sales], {"group_ids": [[5, 0, 0]], "sequence": 1})
+    admin.warm_assets("/web/login", "/odoo")
+    return {
+        "admin": admin,
+        "url": odoo_server.url,
+        "companies": (first, second, third),
+        "alice": alice,
+        "dashboard": sales,
+    }
+
+
+def total(*companies):
+    return sum(superset_fixtures.company_total(c) for c in companies)
+
+
+def login(browser, site, name):
+    browser.delete_all_cookies()
+    browser.get(f"{site['url']}/web/login")
+    wait(browser, 120).until(EC.element_to_be_clickable((By.ID, "login"))).send_keys(name)
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(browser, 120).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".o_main_navbar")))
+
+
+def wait(browser, timeout=30):
+    return WebDriverWait(browser, timeout, ignored_exceptions=(StaleElementReferenceException,))
+
+
+def open_from_menu(browser, site):
+    """Home menu ‣ BI Dashboards ‣ RLS sales, as a user would."""
+    browser.get(f"{site['url']}/odoo")
+    wait(browser).until(EC.element_to_be_clickable((By.CSS_SELECTOR, ".o_navbar_apps_menu button"))).click()
+    app = '.o_app[data-menu-xmlid="superset_connector.superset_connector_menu_root"]'
+    wait(browser).until(EC.element_to_be_clickable((By.CSS_SELECTOR, app))).click()
+    item = (By.XPATH, "//*[contains(@class,'o_menu_sections')]//*[normalize-space()='RLS sales']")
+    wait(browser).until(EC.element_to_be_clickable(item)).click()
+
+
+def dashboard_status(browser):
+    return browser.find_element(By.CSS_SELECTOR, ".o_superset_dashboard").get_attribute("data-status")
+
+
+def big_number(browser, expected=None, timeout=60):
+    """The "Sales total" figure inside the embedded dashboard (waits for expected)."""
+    wait(browser, timeout).until(lambda b: dashboard_status(b) in ("ready", "error"))
+    assert dashboard_status(browser) == "ready", browser.find_element(By.CSS_SELECTOR, ".o_superset_dashboard").text
+    frame = browser.find_element(By.CSS_SELECTOR, "iframe.o_superset_iframe")
+    browser.switch_to.frame(frame)
+    try:
+
+        def figure(b):
+            elements = b.find_elements(By.CSS_SELECTOR, ".superset-legacy-chart-big-number .header-line")
+            text = elements[0].text.replace(",", "").strip() if elements else ""
+            if not text.isdigit():
+                return False
+            return int(text) if expected is None or int(text) == expected else False
+
+        try:
+            return wait(browser, timeout).until(figure)
+        except TimeoutException:
+            shown = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".header-line")]
+            raise AssertionError(f"big number {shown}, expected {expected}") from None
+    finally:
+        browser.switch_to.default_content()
+
+
+def dismiss_notifications(browser):
+    """Close Odoo's toasts (e.g. the bus' "page is out of date") that could cover the switcher."""
+    for close in browser.find_elements(By.CSS_SELECTOR, ".o_notification .o_notification_close"):
+        try:
+            close.click()
+        except (StaleElementReferenceException, ElementClickInterceptedException):
+            continue
+
+
+def toggle_companies(browser, *companies):
+    """In the company switcher, tick or untick these companies, then Confirm (the page reloads)."""
+    dismiss_notifications(browser)
+    wait(browser).until(EC.element_to_be_clickable((By.CSS_SELECTOR, ".o_switch_company_menu button"))).click()
+    for company in companies:
+        checkbox = f'.o_switch_company_item[data-company-id="{company}"] [role=menuitemcheckbox]'
+        wait(browser).until(EC.element_to_be_clickable((By.CSS_SELECTOR, checkbox))).click()
+    confirm = (By.CSS_SELECTOR, ".o_switch_company_menu_buttons .btn-primary")
+    wait(browser).until(EC.element_to_be_clickable(confirm)).click()
+
+
+def chart_data_statuses(browser, since):
+    """HTTP statuses of the chart-data requests the browser made after `since` (epoch s)."""
+    statuses = []
+    for entry in browser.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message.get("method") != "Network.responseReceived" or entry["timestamp"] / 1000 < since:
+            continue
+        response = message["params"]["response"]
+        if "/api/v1/chart/data" in response["url"]:
+            statuses.append(response["status"])
+    return statuses
+
+
+def test_user_sees_their_company_figure(browser, site, artifacts_dir):
+    """User A (company 1 only) opens the dashboard from its menu: the figure is company 1's total."""
+    login(browser, site, "alice")
+    open_from_menu(browser, site)
+    assert big_number(browser, total(site["companies"][0])) == total(site["companies"][0])
+    assert browser.find_element(By.CSS_SELECTOR, ".o_breadcrumb").text.strip().endswith("RLS sales")
+    browser.save_screenshot(str(artifacts_dir / "dashboard-in-odoo.png"))
+
+
+def test_company_switcher_changes_the_figure(browser, site):
+    """The manager adds company 2 in the switcher: the sum of 1 and 2; then leaves only 2: its total."""
+    first, second, _third = site["companies"]
+    login(browser, site, "max")
+    open_from_menu(browser, site)
+    big_number(browser, total(first))
+    toggle_companies(browser, second)
+    assert big_number(browser, total(first, second)) == total(first, second)
+    toggle_companies(browser, first)
+    assert big_number(browser, total(second)) == total(second)
+
+
+def test_dashboard_keeps_working_across_token_renewals(browser, site):
+    """Tokens live 20 s: after 60 s (at least two renewals) a dashboard refresh still gets data."""
+    admin = site["admin"]
+    admin.set_params(token_ttl=20)
+    try:
+        login(browser, site, "alice")
+        opened = time.time()
+        open_from_menu(browser, site)
+        first = site["companies"][0]
+        big_number(browser, total(first))
+        time.sleep(62)
+        logs = admin.call(
+            "superset.guest.token.log",
+            "search_read",
+            [["user_id", "=", site["alice"]], ["outcome", "=", "issued"]],
+            ["create_date"],
+            order="id desc",
+            limit=10,
+        )
+        recent = [log for log in logs if log["create_date"] >= time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(opened))]
+        assert len(recent) >= 3, f"expected the first token and at least two renewals, got {len(recent)}"
+        assert dashboard_status(browser) == "ready"
+        clicked = time.time()
+        browser.switch_to.frame(browser.find_element(By.CSS_SELECTOR, "iframe.o_superset_iframe"))
+        browser.find_element(By.CSS_SELECTOR, '[data-test="refresh-button"]').click()
+        browser.switch_to.default_content()
+        time.sleep(3)
+        assert big_number(browser, total(first)) == total(first)
+        statuses = chart_data_statuses(browser, clicked)
+        assert statuses, "the refresh made no chart-data request"
+        assert set(statuses) == {200}, statuses
+    finally:
+        admin.set_params(token_ttl=300)
+
+
+def test_superset_down_then_back(browser, site, superset, stack):
+    """Superset stopped: the "Superset is unavailable" panel within 3 s; Retry works once it is back."""
+    login(browser, site, "alice")
+    superset.stop()
+    try:
+        open_from_menu(browser, site)
+        panel = WebDriverWait(browser, 3).until(
+            EC.visibility_of_element_located((By.CSS_SELECTOR, ".o_superset_error_message"))
+        )
+        assert "Superset is unavailable" in panel.text
+    finally:
+        superset.start(stack.superset_venv)
+    browser.find_element(By.CSS_SELECTOR, ".o_superset_retry").click()
+    first = site["companies"][0]
+    assert big_number(browser, total(first)) == total(first)
+
+
+def test_framing_refused_names_the_setting(browser, site, superset, stack, artifacts_dir):
+    """Superset restarted with its default framing policy: the panel names the setting to change."""
+    superset.stop()
+    superset.start(stack.superset_venv, allow_framing=False)
+    try:
+        login(browser, site, "alice")
+        open_from_menu(browser, site)
+        panel = wait(browser, 45).until(
+            EC.visibility_of_element_located((By.CSS_SELECTOR, ".o_superset_error_message"))
+        )
+        browser.save_screenshot(str(artifacts_dir / "framing-refused.png"))
+        assert "X-Frame-Options" in panel.text
+        assert "TALISMAN_CONFIG['frame_options'] = None" in panel.text
+    finally:
+        superset.stop()
+        superset.start(stack.superset_venv)
