@@ -64,10 +64,17 @@ def site(odoo_server, superset, rls_content):
     dashboards = admin.call(
         "superset.dashboard", "search_read", [["superset_dashboard_id", "!=", False]], ["superset_dashboard_id"]
     )
-    sales = next(d["id"] for d in dashboards if d["superset_dashboard_id"] == rls_content["dashboards"]["sales"])
-    others = [d["id"] for d in dashboards if d["id"] != sales]
+    by_superset_id = {d["superset_dashboard_id"]: d["id"] for d in dashboards}
+    sales = by_superset_id[rls_content["dashboards"]["sales"]]
+    mixed = by_superset_id[rls_content["dashboards"]["mixed"]]
+    others = [d["id"] for d in dashboards if d["id"] not in (sales, mixed)]
     admin.call("superset.dashboard", "write", others, {"active": False})  # a tidy menu
     admin.call("superset.dashboard", "write", [sales], {"group_ids": [[5, 0, 0]], "sequence": 1})
+    admin.call("superset.dashboard", "write", [mixed], {"group_ids": [[5, 0, 0]], "sequence": 2})
+    catalog = admin.call(
+        "superset.dashboard.dataset", "search", [["dashboard_id", "=", mixed], ["has_company_column", "=", False]]
+    )
+    admin.call("superset.dashboard.dataset", "write", catalog, {"no_company_data": True})
     admin.warm_assets("/web/login", "/odoo")
     return {
         "admin": admin,
@@ -75,6 +82,7 @@ def site(odoo_server, superset, rls_content):
         "companies": (first, second, third),
         "alice": alice,
         "dashboard": sales,
+        "mixed": mixed,
     }
 
 
@@ -95,14 +103,28 @@ def wait(browser, timeout=30):
     return WebDriverWait(browser, timeout, ignored_exceptions=(StaleElementReferenceException,))
 
 
-def open_from_menu(browser, site):
-    """Home menu ‣ BI Dashboards ‣ RLS sales, as a user would."""
+def open_from_menu(browser, site, name="RLS sales"):
+    """Home menu ‣ BI Dashboards ‣ the dashboard, as a user would."""
     browser.get(f"{site['url']}/odoo")
     wait(browser).until(EC.element_to_be_clickable((By.CSS_SELECTOR, ".o_navbar_apps_menu button"))).click()
     app = '.o_app[data-menu-xmlid="superset_connector.superset_connector_menu_root"]'
     wait(browser).until(EC.element_to_be_clickable((By.CSS_SELECTOR, app))).click()
-    item = (By.XPATH, "//*[contains(@class,'o_menu_sections')]//*[normalize-space()='RLS sales']")
+    click_menu(browser, name)
+
+
+def click_menu(browser, name):
+    item = (By.XPATH, f"//*[contains(@class,'o_menu_sections')]//*[normalize-space()='{name}']")
     wait(browser).until(EC.element_to_be_clickable(item)).click()
+
+
+def tokens_since(site, dashboard, since):
+    """Guest tokens issued for a dashboard since `since` (epoch s), from the audit trail."""
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(since))
+    return site["admin"].call(
+        "superset.guest.token.log",
+        "search_count",
+        [["dashboard_id", "=", dashboard], ["outcome", "=", "issued"], ["create_date", ">=", stamp]],
+    )
 
 
 def dashboard_status(browser):
@@ -172,6 +194,9 @@ def test_user_sees_their_company_figure(browser, site, artifacts_dir):
     open_from_menu(browser, site)
     assert big_number(browser, total(site["companies"][0])) == total(site["companies"][0])
     assert browser.find_element(By.CSS_SELECTOR, ".o_breadcrumb").text.strip().endswith("RLS sales")
+    iframe = browser.find_element(By.CSS_SELECTOR, "iframe.o_superset_iframe")
+    assert "/embedded/" in iframe.get_attribute("src") and "uiConfig=0" in iframe.get_attribute("src")
+    assert iframe.get_attribute("referrerpolicy") == "strict-origin-when-cross-origin"
     browser.save_screenshot(str(artifacts_dir / "dashboard-in-odoo.png"))
 
 
@@ -198,16 +223,8 @@ def test_dashboard_keeps_working_across_token_renewals(browser, site):
         first = site["companies"][0]
         big_number(browser, total(first))
         time.sleep(62)
-        logs = admin.call(
-            "superset.guest.token.log",
-            "search_read",
-            [["user_id", "=", site["alice"]], ["outcome", "=", "issued"]],
-            ["create_date"],
-            order="id desc",
-            limit=10,
-        )
-        recent = [log for log in logs if log["create_date"] >= time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(opened))]
-        assert len(recent) >= 3, f"expected the first token and at least two renewals, got {len(recent)}"
+        issued = tokens_since(site, site["dashboard"], opened)
+        assert issued >= 3, f"expected the first token and at least two renewals, got {issued}"
         assert dashboard_status(browser) == "ready"
         clicked = time.time()
         browser.switch_to.frame(browser.find_element(By.CSS_SELECTOR, "iframe.o_superset_iframe"))
@@ -218,6 +235,31 @@ def test_dashboard_keeps_working_across_token_renewals(browser, site):
         statuses = chart_data_statuses(browser, clicked)
         assert statuses, "the refresh made no chart-data request"
         assert set(statuses) == {200}, statuses
+    finally:
+        admin.set_params(token_ttl=300)
+
+
+def test_dashboards_one_after_another_and_back(browser, site):
+    """Two dashboards opened one after the other: the one left stops renewing its token
+    (no timer left behind) while the open one renews; browser back brings the first back."""
+    admin = site["admin"]
+    admin.set_params(token_ttl=20)
+    first = site["companies"][0]
+    try:
+        login(browser, site, "alice")
+        open_from_menu(browser, site, "RLS sales")
+        big_number(browser, total(first))
+        click_menu(browser, "RLS mixed")
+        wait(browser).until(lambda b: b.find_element(By.CSS_SELECTOR, ".o_breadcrumb").text.strip() == "RLS mixed")
+        big_number(browser, total(first))
+        left = time.time()
+        time.sleep(24)  # more than one renewal period (16 s) of a 20 s token
+        assert tokens_since(site, site["dashboard"], left) == 0
+        assert tokens_since(site, site["mixed"], left) >= 1
+        assert len(browser.find_elements(By.CSS_SELECTOR, "iframe.o_superset_iframe")) == 1
+        browser.back()
+        wait(browser).until(lambda b: b.find_element(By.CSS_SELECTOR, ".o_breadcrumb").text.strip() == "RLS sales")
+        assert big_number(browser, total(first)) == total(first)
     finally:
         admin.set_params(token_ttl=300)
 

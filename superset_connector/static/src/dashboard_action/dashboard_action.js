@@ -86,18 +86,23 @@ export class SupersetDashboardAction extends Component {
             return;
         }
         this.channel?.close();
-        this.channel = new EmbeddedChannel(iframe.contentWindow, new URL(this.payload.superset_url).origin);
-        this.channel.open();
-        this.channel.emitGuestToken(this.payload.token);
+        const channel = new EmbeddedChannel(iframe.contentWindow, new URL(this.payload.superset_url).origin);
+        this.channel = channel;
+        channel.open();
+        channel.emitGuestToken(this.payload.token);
         this.scheduleRefresh();
-        this.channel
+        // The first answer proves the embedded page is alive; none in time: find out why.
+        // (Only for the current channel: a page loaded twice closes the first one.)
+        channel
             .get("getScrollSize", undefined, HANDSHAKE_TIMEOUT_MS)
             .then((size) => {
-                this.state.status = "ready";
-                this.applySize(size);
-                this.later(() => this.pollSize(), SIZE_POLL_MS);
+                if (this.channel === channel) {
+                    this.state.status = "ready";
+                    this.applySize(size);
+                    this.later(() => this.pollSize(), SIZE_POLL_MS);
+                }
             })
-            .catch(() => !this.destroyed && this.channel && this.diagnose());
+            .catch(() => !this.destroyed && this.channel === channel && this.diagnose());
     }
 
     async pollSize() {
@@ -128,7 +133,10 @@ export class SupersetDashboardAction extends Component {
     }
 
     scheduleRefresh() {
-        this.later(() => this.refreshToken(0), refreshDelay(this.payload, this.receivedAt));
+        // One renewal pending at a time, even if the page loads twice.
+        browser.clearTimeout(this.refreshTimer);
+        this.timers.delete(this.refreshTimer);
+        this.refreshTimer = this.later(() => this.refreshToken(0), refreshDelay(this.payload, this.receivedAt));
     }
 
     async refreshToken(attempt) {
@@ -157,7 +165,7 @@ export class SupersetDashboardAction extends Component {
                 payload?.error?.message || _t("The dashboard's access could not be renewed. Retry.")
             );
         }
-        this.later(() => this.refreshToken(attempt + 1), retryDelay(attempt));
+        this.refreshTimer = this.later(() => this.refreshToken(attempt + 1), retryDelay(attempt));
     }
 
     // --- errors --------------------------------------------------------------------
@@ -218,6 +226,7 @@ export class SupersetDashboardAction extends Component {
             callback();
         }, delay);
         this.timers.add(timer);
+        return timer;
     }
 
     get destroyed() {

@@ -1,0 +1,144 @@
+import { describe, expect, test } from "@odoo/hoot";
+import { queryOne } from "@odoo/hoot-dom";
+import { advanceTime, animationFrame } from "@odoo/hoot-mock";
+import { Component, xml } from "@odoo/owl";
+import {
+    defineModels,
+    getService,
+    mountWithCleanup,
+    onRpc,
+    webModels,
+} from "@web/../tests/web_test_helpers";
+import { registry } from "@web/core/registry";
+import { WebClient } from "@web/webclient/webclient";
+
+const { ResCompany, ResPartner, ResUsers } = webModels;
+defineModels([ResCompany, ResPartner, ResUsers]);
+
+class ElsewhereAction extends Component {
+    static template = xml`<div class="o_elsewhere">elsewhere</div>`;
+    static props = ["*"];
+}
+registry.category("actions").add("superset_connector_test.elsewhere", ElsewhereAction);
+
+describe.current.tags("desktop");
+
+const ROUTE = "/superset_connector/dashboards/7/guest_token";
+
+function tokenPayload(index) {
+    const serverTime = 1_000_000 + index * 100; // the server's clock, not the browser's
+    return {
+        token: `token-${index}`,
+        expires_at: serverTime + 20,
+        server_time: serverTime,
+        superset_url: "http://superset.invalid",
+        embedded_uuid: "uuid-7",
+        ui_config: { ui_config: 1, show_filters: true, expand_filters: false },
+    };
+}
+
+/** The browser's probe of Superset (GET <superset>/health): answered, or a network failure. */
+function supersetAnswers(reachable) {
+    onRpc(
+        "/health",
+        () => {
+            if (!reachable) {
+                throw new TypeError("Failed to fetch");
+            }
+            return new Response("OK");
+        },
+        { pure: true }
+    );
+}
+
+async function openDashboard() {
+    await mountWithCleanup(WebClient);
+    await getService("action").doAction({
+        type: "ir.actions.client",
+        tag: "superset_connector.dashboard",
+        name: "Sales",
+        params: { dashboard_id: 7 },
+    });
+    await animationFrame();
+}
+
+test("embeds the page, renews the token before it expires, and stops everything when left", async () => {
+    const asked = [];
+    onRpc(ROUTE, async (request) => {
+        const { params } = await request.json();
+        asked.push(params.context.allowed_company_ids);
+        return tokenPayload(asked.length);
+    });
+    supersetAnswers(true);
+    await openDashboard();
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toEqual([1]); // the active companies travel with the request
+    const iframe = queryOne("iframe.o_superset_iframe");
+    expect(iframe).toHaveAttribute("referrerpolicy", "strict-origin-when-cross-origin");
+    expect(iframe.getAttribute("sandbox")).toInclude("allow-scripts");
+    expect(iframe.getAttribute("allow")).toInclude("fullscreen");
+
+    // Superset's embedded page, played on hoot's MessageChannel (a real cross-origin
+    // window cannot receive hoot's ports).
+    const tokens = [];
+    Object.defineProperty(iframe, "contentWindow", {
+        value: {
+            postMessage(data, origin, [port]) {
+                expect(origin).toBe("http://superset.invalid");
+                port.addEventListener("message", ({ data: message }) => {
+                    if (message.method === "guestToken") {
+                        tokens.push(message.args.guestToken);
+                    } else if (message.method === "getScrollSize") {
+                        const size = { width: 800, height: 5000 };
+                        port.postMessage({ switchboardAction: "reply", messageId: message.messageId, result: size });
+                    }
+                });
+                port.start();
+            },
+        },
+    });
+    iframe.dispatchEvent(new Event("load"));
+    iframe.dispatchEvent(new Event("load")); // loading twice must not schedule twice
+    await advanceTime(100);
+    await animationFrame();
+    expect(".o_superset_dashboard").toHaveAttribute("data-status", "ready");
+    expect(iframe.style.height).toBe("5000px"); // taller than the action area: the dashboard's own height
+    expect(tokens.at(-1)).toBe("token-1");
+    await advanceTime(14_000); // 20 s token, renewed 4 s early: not yet at 14 s...
+    expect(asked).toHaveLength(1);
+    await advanceTime(2_500); // ...done by 16.5 s
+    await animationFrame();
+    await advanceTime(100);
+    expect(asked).toHaveLength(2);
+    expect(tokens.at(-1)).toBe("token-2"); // handed over on the same channel, no reload
+
+    await getService("action").doAction({ type: "ir.actions.client", tag: "superset_connector_test.elsewhere" });
+    await animationFrame();
+    expect(".o_elsewhere").toHaveCount(1);
+    await advanceTime(600_000);
+    expect(asked).toHaveLength(2); // no timer survived the action
+});
+
+test("a refusal shows the server's message and a Retry button", async () => {
+    let refuse = true;
+    onRpc(ROUTE, () =>
+        refuse ? { error: { code: "no_company", message: "Select one of your companies." } } : tokenPayload(1)
+    );
+    supersetAnswers(true);
+    await openDashboard();
+    expect(".o_superset_error_message").toHaveText("Select one of your companies.");
+    expect("iframe").toHaveCount(0);
+    refuse = false;
+    queryOne(".o_superset_retry").click();
+    await animationFrame();
+    await animationFrame();
+    expect("iframe.o_superset_iframe").toHaveCount(1);
+});
+
+test("a Superset the browser cannot reach is said at once", async () => {
+    onRpc(ROUTE, () => tokenPayload(1));
+    supersetAnswers(false);
+    await openDashboard();
+    expect(".o_superset_error_message").toHaveText(/^Superset is unavailable/);
+    expect("iframe").toHaveCount(0);
+});
