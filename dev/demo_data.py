@@ -7,8 +7,19 @@ manager allowed on all of them.
 """
 
 import os
+import random
+from datetime import datetime, timedelta
 
-PASSWORD = "superset"  # printed by `make demo`; a local demo, never a real deployment
+PASSWORD = "superset"
+BUSINESS_MARKER = "superset_connector_demo.business_data"
+PRODUCTS = [
+    # name, list price, cost
+    ("Oak desk", 420.0, 250.0),
+    ("Office chair", 180.0, 95.0),
+    ("Monitor arm", 75.0, 30.0),
+    ("Desk lamp", 45.0, 18.0),
+    ("Cable tray", 25.0, 8.0),
+]  # printed by `make demo`; a local demo, never a real deployment
 COMPANIES = [
     # xmlid, name, currency, timezone, country
     ("company_europe", "Northwind Europe", "EUR", "Europe/Brussels", "be"),
@@ -34,6 +45,13 @@ def _upsert(env, xmlid, model, values):
         {"module": "superset_connector_demo", "name": xmlid, "model": model, "res_id": record.id, "noupdate": True}
     )
     return record
+
+
+def _ensure_warehouse(env, company):
+    # Outside tests, Odoo leaves a new company's warehouse to the onboarding screens.
+    if "stock.warehouse" in env and not env["stock.warehouse"].search_count([("company_id", "=", company.id)]):
+        code = "".join(word[0] for word in company.name.split())[:5].upper()
+        env["stock.warehouse"].create({"name": company.name, "code": code, "company_id": company.id})
 
 
 def _load_chart_of_accounts(env, company):
@@ -66,6 +84,7 @@ def main(env):
         company.partner_id.tz = tz
         _load_chart_of_accounts(env, company)
         company.currency_id = values["currency_id"]  # the chart may have set the country's currency
+        _ensure_warehouse(env, company)
         companies[xmlid] = company
 
     groups = {
@@ -87,8 +106,65 @@ def main(env):
     admin = env.ref("base.user_admin")
     admin.write({"company_ids": [(4, c.id) for c in companies.values()], "groups_id": [(4, groups["manager"].id)]})
     configure(env)
+    load_business_data(env, list(companies.values()))
     env.cr.commit()
     print("demo data ok:", ", ".join(c.name for c in companies.values()))
+
+
+def load_business_data(env, companies):
+    """A year of sales (quotations, confirmed orders, posted invoices) and a few employees
+    per company, so the analytics views and the demo dashboards have something to show.
+    Seeded, loaded once (a marker parameter remembers it)."""
+    params = env["ir.config_parameter"].sudo()
+    if params.get_param(BUSINESS_MARKER) or "sale.order" not in env:
+        return
+    rng = random.Random(18)  # noqa: S311 (reproducible demo data, not secrets)
+    products = env["product.product"].create(
+        [
+            {"name": name, "list_price": price, "standard_price": cost, "type": "consu", "sale_ok": True}
+            for name, price, cost in PRODUCTS
+        ]
+    )
+    now = datetime.now().replace(microsecond=0)
+    for company in companies:
+        company_env = env["sale.order"].with_company(company).with_context(allowed_company_ids=[company.id])
+        customers = env["res.partner"].create(
+            [{"name": f"{company.name.split()[-1]} customer {n}", "company_id": company.id} for n in range(1, 9)]
+        )
+        for index in range(45):
+            ordered = now - timedelta(days=rng.randint(0, 364), hours=rng.randint(0, 23))
+            order = company_env.create(
+                {
+                    "partner_id": rng.choice(customers).id,
+                    "company_id": company.id,
+                    "date_order": ordered,
+                    "order_line": [
+                        (0, 0, {"product_id": product.id, "product_uom_qty": rng.randint(1, 6)})
+                        for product in rng.sample(list(products), rng.randint(1, 3))
+                    ],
+                }
+            )
+            if index % 5 == 4:
+                continue  # some quotations stay quotations
+            order.action_confirm()
+            order.date_order = ordered  # confirming stamps "now"
+            if "account.move" in env and index % 5 != 3:
+                invoice = order._create_invoices()
+                invoice.invoice_date = ordered.date()
+                invoice.action_post()
+        if "hr.employee" in env:
+            department = env["hr.department"].create({"name": "Sales", "company_id": company.id})
+            env["hr.employee"].create(
+                [
+                    {
+                        "name": f"{company.name.split()[-1]} employee {n}",
+                        "company_id": company.id,
+                        "department_id": department.id,
+                    }
+                    for n in range(1, 4 + len(company.name) % 3)
+                ]
+            )
+    params.set_param(BUSINESS_MARKER, now.isoformat())
 
 
 def configure(env):
