@@ -1,1 +1,1 @@
-from . import superset_dashboard
+from . import ir_module_module, superset_analytics_view, superset_dashboard
