@@ -18,7 +18,11 @@ def main(argv=None):
     commands.add_parser("lint", help="ruff and pylint-odoo")
     test_parser = commands.add_parser("test", help="lint, then every test against real servers")
     test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments")
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Everything after "test" goes to pytest as given: argparse's REMAINDER refuses a first
+    # argument that looks like an option (make test PYTEST_ARGS="-k menus").
+    pytest_args = argv[1:] if argv[:1] == ["test"] else None
+    args = parser.parse_args(argv[:1] if pytest_args is not None else argv)
     try:
         if args.command == "setup":
             stack = setup()
@@ -33,7 +37,7 @@ def main(argv=None):
         if args.command == "lint":
             testrun.lint()
             return 0
-        return testrun.test(args.pytest_args)
+        return testrun.test(args.pytest_args if pytest_args is None else pytest_args)
     except SetupError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
         return 1
