@@ -369,6 +369,13 @@ class SupersetAnalyticsView(models.Model):
         _logger.debug("Superset analytics: %s: %.1f ms: %s", name, 1000 * (time.monotonic() - start), sql.code)
         return result
 
+    @api.model
+    def _ensure_schema(self):
+        """Create the schema when missing (only then: creating needs CREATE on the database,
+        which a DBA may have kept for themselves after creating the schema)."""
+        if not self._execute(SQL("SELECT 1 FROM pg_namespace WHERE nspname = %s", SCHEMA), fetch="one"):
+            self._execute(SQL("CREATE SCHEMA %s", SQL.identifier(SCHEMA)))
+
     def _relation(self):
         self.ensure_one()
         return SQL.identifier(SCHEMA, self.name)
@@ -428,7 +435,7 @@ class SupersetAnalyticsView(models.Model):
         if got is False:
             _logger.info("Superset analytics: another process is synchronising the views")
             return
-        self._execute(SQL("CREATE SCHEMA IF NOT EXISTS %s", SQL.identifier(SCHEMA)))
+        self._ensure_schema()
         installed = self._installed_modules() - set(removed_modules)
         existing = self._existing_objects()
         for view in views.sorted(lambda v: (v.sequence, v.name)):
@@ -661,6 +668,11 @@ class SupersetAnalyticsView(models.Model):
         self.ensure_one()
         return LOCK_NAMESPACE, self.id
 
+    def _try_lock(self):
+        """Take this view's refresh lock until the transaction ends; False if another
+        transaction holds it."""
+        return self._execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", *self._lock_key()), fetch="one")[0]
+
     def _refresh(self, force=False):
         """Refresh this materialized view; returns "done", "skipped", "busy" or "error".
 
@@ -674,9 +686,7 @@ class SupersetAnalyticsView(models.Model):
         values = {"last_check_date": fields.Datetime.now()}
         try:
             with self.env.cr.savepoint(flush=False):
-                if not self._execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", *self._lock_key()), fetch="one")[
-                    0
-                ]:
+                if not self._try_lock():
                     _logger.info("Superset analytics: %s is being refreshed by another worker", self.name)
                     return "busy"
                 previous = self._set_timeouts(*self._timeouts())
@@ -906,7 +916,7 @@ class SupersetAnalyticsView(models.Model):
                 )
             self._execute(SQL("REVOKE CREATE ON SCHEMA %s FROM %s", SQL.identifier(schema), ident), view_name=role)
         self._revoke_public_create()
-        self._execute(SQL("CREATE SCHEMA IF NOT EXISTS %s", SQL.identifier(SCHEMA)))
+        self._ensure_schema()
         self._execute(
             SQL("GRANT CONNECT ON DATABASE %s TO %s", SQL.identifier(self.env.cr.dbname), ident), view_name=role
         )
