@@ -4,7 +4,7 @@
 PYTHON ?= python3
 DEVSTACK = PYTHONPATH=dev $(PYTHON) -m devstack
 
-.PHONY: demo test stop lint setup
+.PHONY: demo test stop lint setup bench
 
 demo:  ## set up everything, run Odoo + Superset with demo data (Ctrl-C stops)
 	@$(DEVSTACK) demo
@@ -20,3 +20,6 @@ lint:  ## ruff + pylint-odoo
 
 setup:  ## only the set-up (venvs, template databases, Superset metadata)
 	@$(DEVSTACK) setup
+
+bench:  ## analytics benchmark: 1M sale order lines, dashboard queries, refreshes (prints figures)
+	@PYTHONPATH=dev $(PYTHON) bench/run_analytics.py $(BENCH_ARGS)
