@@ -49,15 +49,19 @@ def setup_companies(env):
     companies = []
     for index, (name, currency_code, tz) in enumerate(COMPANIES):
         currency = env.ref(f"base.{currency_code}")
-        currency.active = True
+        if not currency.active:
+            currency.active = True
         company = main if index == 0 else Company.search([("name", "=", name)], limit=1)
         if not company:
             company = Company.create({"name": name, "currency_id": currency.id})
-        company.name = name
-        company.partner_id.tz = tz
+        if company.name != name:
+            company.name = name
+        if company.partner_id.tz != tz:
+            company.partner_id.tz = tz
         if not company.chart_template:
             env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
-        company.currency_id = currency
+        if company.currency_id != currency:  # (a write, even of the same value, recomputes every journal item)
+            company.currency_id = currency
         companies.append(company)
     for company in companies:
         other = env.ref("base.EUR") if company.currency_id == env.ref("base.USD") else env.ref("base.USD")

@@ -164,7 +164,8 @@ class TestAnalyticsRefresh(TransactionCase):
 
     def test_statement_timeout_cancels_a_long_refresh(self):
         """A refresh running longer than the configured statement_timeout is cancelled and
-        recorded as failed; with the default timeout it succeeds."""
+        recorded as failed; with the default timeout it succeeds. A filled view has planner
+        statistics."""
         slow = self.Views.create(
             {
                 "name": "mv_test_slow",
@@ -175,6 +176,11 @@ class TestAnalyticsRefresh(TransactionCase):
         )
         slow._sync_views()
         self.assertEqual((slow.state, slow.last_refresh_status), ("installed", "done"))
+        # Analyzed after its fill: column statistics exist, so queries on it are planned for its rows.
+        self.env.cr.execute(
+            "SELECT count(*) FROM pg_stats WHERE schemaname = 'superset_analytics' AND tablename = 'mv_test_slow'"
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], 2)
         self.env["ir.config_parameter"].set_param("superset_connector.analytics_statement_timeout_ms", "100")
         self.assertEqual(slow._refresh(force=True), "error")
         self.assertIn("statement timeout", slow.refresh_message)
