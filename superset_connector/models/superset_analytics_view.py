@@ -421,7 +421,7 @@ class SupersetAnalyticsView(models.Model):
         return required | optional
 
     # --- helpers: creating and dropping ---------------------------------------------
-    def _sync_views(self, force=False, wait=True, removed_modules=()):
+    def _sync_views(self, force=False, wait=True):
         """Bring the database in line with the records (all records when self is empty).
 
         A view is created when its required apps are installed and dropped when one is
@@ -436,7 +436,7 @@ class SupersetAnalyticsView(models.Model):
             _logger.info("Superset analytics: another process is synchronising the views")
             return
         self._ensure_schema()
-        installed = self._installed_modules() - set(removed_modules)
+        installed = self._installed_modules()
         existing = self._existing_objects()
         for view in views.sorted(lambda v: (v.sequence, v.name)):
             view._sync_one(installed, existing, force)
@@ -651,9 +651,16 @@ class SupersetAnalyticsView(models.Model):
             self.cron_id = self.env["ir.cron"].sudo().create(self._prepare_cron_vals())
 
     def _remove_cron(self):
+        """Delete the view's cron. One running right now cannot be deleted: it is left, and
+        does nothing when it runs (_cron_refresh only refreshes installed views)."""
         self.ensure_one()
-        if self.cron_id:
-            self.cron_id.sudo().unlink()
+        if not self.cron_id:
+            return
+        try:
+            with self.env.cr.savepoint():
+                self.cron_id.sudo().unlink()
+        except UserError as e:
+            _logger.warning("Superset analytics: the refresh cron of %s is left: %s", self.name, e)
 
     @api.model
     def _cron_refresh(self, view_ids):
