@@ -21,5 +21,5 @@ lint:  ## ruff + pylint-odoo
 setup:  ## only the set-up (venvs, template databases, Superset metadata)
 	@$(DEVSTACK) setup
 
-bench:  ## analytics benchmark: 1M sale order lines, dashboard queries, refreshes (prints figures)
-	@PYTHONPATH=dev $(PYTHON) bench/run_analytics.py $(BENCH_ARGS)
+bench:  ## analytics benchmark: 1M sale order lines, dashboard queries, refreshes (prints figures); BENCH_KEEP=1 keeps its database
+	@PYTHONPATH=dev $(PYTHON) bench/run_analytics.py

@@ -8,8 +8,10 @@ generated with SQL (seeded: the same data every run), then in one run:
   a plain refresh);
 - a skipped refresh (sources unchanged).
 
-Timings are printed, never asserted. Run by bench/run_analytics.py (`make bench`):
-    python analytics_bench.py <odoo.conf> <database>
+Timings are printed, never asserted. Run with the Odoo venv, PYTHONPATH holding the Odoo
+source and dev/ (`make bench` does it). It works on its own database, sc_bench_analytics:
+a copy of the apps template with the addon, dropped afterwards unless BENCH_KEEP=1; a kept
+database is reused, data included, unless BENCH_FRESH=1. BENCH_ORDERS (100000) sets the size.
 """
 
 import os
@@ -22,8 +24,14 @@ import odoo
 from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
 
-ORDERS = 100_000
-LINES = 1_000_000  # 10 per order
+from devstack import odoo as odoo_stack
+from devstack import postgres, settings
+from devstack.console import step
+from devstack.stack import setup
+
+DB = "sc_bench_analytics"
+ORDERS = int(os.environ.get("BENCH_ORDERS", "100000"))  # smaller for a quick try of the script
+LINES = 10 * ORDERS
 PRODUCTS = 1_000
 CUSTOMERS = 5_000
 RUNS = {"vw": 20, "mv": 100}  # the plain views take seconds per query
@@ -500,7 +508,23 @@ def skipped_refresh(registry, view_name):
         )
 
 
-def main(config, dbname):
+def main():
+    stack = setup()
+    run_dir = settings.RUN_DIR / "bench"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if os.environ.get("BENCH_FRESH") or not postgres.db_exists(DB):
+        step(f"Installing superset_connector into a copy of the apps template ({DB})")
+        odoo_stack.install(stack, stack.template("apps"), DB, run_dir / "install.log")
+    config = odoo_stack.write_config(run_dir / "odoo.conf", stack.odoo_path, db=DB, logfile=run_dir / "odoo.log")
+    try:
+        measure(str(config), DB)
+    finally:
+        if not os.environ.get("BENCH_KEEP"):
+            odoo.sql_db.close_all()
+            odoo_stack.drop_db(DB)
+
+
+def measure(config, dbname):
     odoo.tools.config.parse_config(["-c", config, "-d", dbname, "--log-level=warn"])
     registry = Registry(dbname)
     with registry.cursor() as cr:
@@ -563,4 +587,4 @@ def main(config, dbname):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    sys.exit(main())
