@@ -1,0 +1,49 @@
+-- Inventory turnover per company, product and month, in the product's unit.
+--
+-- From done stock moves: qty_in enters the internal stock, qty_out leaves it (see
+-- stock_move_daily.sql). closing_quantity is the running total of all earlier months
+-- (the on-hand quantity at the end of the month, rebuilt from the moves), opening the
+-- same before the month. turnover = qty_out / average of opening and closing stock;
+-- days_of_stock = days in the month / turnover. Months without any move have no row.
+WITH flow AS (
+    SELECT
+        m.company_id,
+        m.product_id,
+        date_trunc('month', m.date AT TIME ZONE 'UTC' AT TIME ZONE COALESCE(NULLIF(cp.tz, ''), 'UTC'))::date AS month,
+        sum(m.product_qty) FILTER (WHERE dest.usage = 'internal' AND src.usage <> 'internal') AS qty_in,
+        sum(m.product_qty) FILTER (WHERE src.usage = 'internal' AND dest.usage <> 'internal') AS qty_out
+    FROM stock_move m
+    JOIN stock_location src ON src.id = m.location_id
+    JOIN stock_location dest ON dest.id = m.location_dest_id
+    JOIN res_company c ON c.id = m.company_id
+    JOIN res_partner cp ON cp.id = c.partner_id
+    WHERE m.state = 'done'
+      AND (src.usage = 'internal') <> (dest.usage = 'internal')
+    GROUP BY 1, 2, 3
+),
+running AS (
+    SELECT
+        flow.*,
+        sum(COALESCE(qty_in, 0) - COALESCE(qty_out, 0))
+            OVER (PARTITION BY company_id, product_id ORDER BY month) AS closing_quantity
+    FROM flow
+),
+measure AS (
+    SELECT
+        running.*,
+        closing_quantity - COALESCE(qty_in, 0) + COALESCE(qty_out, 0) AS opening_quantity,
+        COALESCE(qty_out, 0)
+            / NULLIF((2 * closing_quantity - COALESCE(qty_in, 0) + COALESCE(qty_out, 0)) / 2, 0) AS turnover
+    FROM running
+)
+SELECT
+    company_id,
+    product_id,
+    month,
+    COALESCE(qty_in, 0) AS qty_in,
+    COALESCE(qty_out, 0) AS qty_out,
+    opening_quantity,
+    closing_quantity,
+    turnover,
+    ((month + interval '1 month')::date - month) / NULLIF(turnover, 0) AS days_of_stock
+FROM measure

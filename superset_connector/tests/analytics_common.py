@@ -1,0 +1,52 @@
+"""Helpers shared by the analytics tests."""
+
+from odoo.tools import SQL
+
+SCHEMA = "superset_analytics"
+
+
+def view_rows(env, name, where=None, order=None):
+    """Rows of an analytics view as dicts, after flushing the ORM."""
+    env.flush_all()
+    env.cr.execute(
+        SQL(
+            "SELECT * FROM %s %s %s",
+            SQL.identifier(SCHEMA, name),
+            SQL("WHERE %s", where) if where else SQL(),
+            SQL("ORDER BY %s", order) if order else SQL(),
+        )
+    )
+    return env.cr.dictfetchall()
+
+
+def relkind(env, name):
+    """'v' (view), 'm' (materialized view) or None: what the schema holds under this name."""
+    env.cr.execute(
+        SQL(
+            """SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = %s AND c.relname = %s""",
+            SCHEMA,
+            name,
+        )
+    )
+    row = env.cr.fetchone()
+    return row[0] if row else None
+
+
+def views_depending_on_tables(env, tables):
+    """Names of the schema's relations PostgreSQL records as reading one of these tables."""
+    env.cr.execute(
+        SQL(
+            """SELECT DISTINCT v.relname
+                 FROM pg_depend dep
+                 JOIN pg_rewrite r ON r.oid = dep.objid
+                 JOIN pg_class v ON v.oid = r.ev_class
+                 JOIN pg_namespace n ON n.oid = v.relnamespace
+                 JOIN pg_class t ON t.oid = dep.refobjid
+                WHERE dep.classid = 'pg_rewrite'::regclass AND n.nspname = %s AND t.relname = ANY(%s)
+                  AND t.oid <> v.oid""",
+            SCHEMA,
+            list(tables),
+        )
+    )
+    return {row[0] for row in env.cr.fetchall()}

@@ -1,0 +1,256 @@
+"""End to end, with odoo-bin and psql on a real database: the analytics views follow apps
+installed and uninstalled after the addon, the read-only role works for a real login, and
+uninstalling the addon leaves no SQL object behind.
+
+The tests share one database (a copy of the apps template with the addon installed); each
+one sets up what it needs, so any of them runs alone.
+"""
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from devstack import odoo as odoo_stack
+from devstack import postgres, settings
+
+REPO = settings.REPO
+SCHEMA = "superset_analytics"
+
+
+def _sql(db, sql, user=None):
+    return postgres.psql(sql, db=db, user=user)
+
+
+def _as_role(db, role, sql, read_write=False):
+    """Run sql in a session of role; (succeeded, output). read_write: the session starts
+    with the role's read-only default switched off, so only privileges can refuse."""
+    env = dict(os.environ, PGHOST=settings.pg_host(), PGPORT=str(settings.pg_port()), PGUSER=role, PGPASSWORD="")
+    if read_write:
+        env["PGOPTIONS"] = "-c default_transaction_read_only=off"
+    result = subprocess.run(
+        ["psql", "-X", "-w", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", sql],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.returncode == 0, (result.stdout + result.stderr).strip()
+
+
+def _relations(db):
+    rows = _sql(
+        db,
+        "SELECT c.relname || ':' || c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = 'superset_analytics' AND c.relkind IN ('v', 'm') ORDER BY 1",
+    )
+    return dict(line.split(":") for line in rows.splitlines())
+
+
+def _states(db):
+    rows = _sql(db, "SELECT name || ':' || state FROM superset_analytics_view ORDER BY 1")
+    return dict(line.split(":") for line in rows.splitlines())
+
+
+def _shell(stack, db, e2e_dir, label, script):
+    """Run a Python script in `odoo-bin shell` on db; returns its output (log in e2e_dir)."""
+    config = odoo_stack.write_config(e2e_dir / f"analytics-{label}.conf", stack.odoo_path, db=db)
+    argv = [*odoo_stack.odoo_bin(stack.odoo_venv, stack.odoo_path), "shell", "-c", str(config), "--no-http"]
+    result = subprocess.run(
+        argv,
+        input=script.encode(),
+        capture_output=True,
+        env=odoo_stack.odoo_env(stack.odoo_path),
+        timeout=600,
+        check=False,
+    )
+    output = result.stdout.decode() + result.stderr.decode()
+    (e2e_dir / f"analytics-{label}.log").write_text(output)
+    assert result.returncode == 0, f"odoo-bin shell failed, see {e2e_dir}/analytics-{label}.log"
+    return output
+
+
+def _shell_json(output):
+    """The JSON object a shell script printed on a line starting with RESULT."""
+    line = next(line for line in output.splitlines() if line.startswith("RESULT "))
+    return json.loads(line[len("RESULT ") :])
+
+
+@pytest.fixture(scope="module")
+def analytics_db(stack, e2e_dir):
+    db = f"sc_analytics_{os.getpid()}"
+    odoo_stack.install(stack, stack.template("apps"), db, e2e_dir / "analytics-install.log")
+    yield db
+    odoo_stack.drop_db(db)
+    for role in (f"{db}_superset_ro", f"sc_analytics_dba_{os.getpid()}"):
+        postgres.psql(f'DROP ROLE IF EXISTS "{role}"', user="postgres", password="", check=False)
+
+
+def _check_readonly_login(db, role, views):
+    """A real session of the role: it reads the views, nothing else, and writes nothing."""
+    for view in views:
+        # view: a relation name read from pg_class (test data, not input)
+        assert _as_role(db, role, f"SELECT count(*) FROM superset_analytics.{view}")[0], view  # noqa: S608
+    assert _as_role(db, role, "SHOW default_transaction_read_only") == (True, "on")
+    for statement in ("SELECT login FROM res_users LIMIT 1", "SELECT value FROM ir_config_parameter LIMIT 1"):
+        ok, output = _as_role(db, role, statement)
+        assert not ok and "permission denied" in output, statement
+    # Even in a read-write session, PostgreSQL refuses every write for lack of privilege.
+    assert _as_role(db, role, "SHOW default_transaction_read_only", read_write=True) == (True, "off")
+    for statement in (
+        "CREATE TABLE public.sc_intruder (id int)",
+        f"CREATE TABLE {SCHEMA}.sc_intruder (id int)",
+        "UPDATE res_company SET name = 'x'",
+        f"REFRESH MATERIALIZED VIEW {SCHEMA}.mv_sale_monthly",
+    ):
+        ok, output = _as_role(db, role, statement, read_write=True)
+        assert not ok and ("permission denied" in output or "must be owner" in output), (statement, output)
+
+
+def test_readonly_role_logs_in_and_reads_only_the_views(stack, analytics_db, e2e_dir):
+    """The role made by the "Create read-only role" action and the one made by the DBA
+    script sql_views/readonly_role.sql both log in, SELECT every analytics view, and are
+    refused res_users, ir_config_parameter and any write; the action hands the Superset
+    provisioning this role, database and schema."""
+    output = _shell(
+        stack,
+        analytics_db,
+        e2e_dir,
+        "role",
+        "import json\n"
+        "Views = env['superset.analytics.view']\n"
+        "Views.action_create_readonly_role()\n"
+        "env.cr.commit()\n"
+        "params = Views._superset_database_params()\n"
+        "print('RESULT ' + json.dumps({k: v for k, v in params.items() if k != 'password'}))\n",
+    )
+    params = _shell_json(output)
+    assert params["username"] == f"{analytics_db}_superset_ro"
+    assert (params["database"], params["schema"], params["password_source"]) == (
+        analytics_db,
+        SCHEMA,
+        "ir.config_parameter",
+    )
+    views = [name for name, kind in _relations(analytics_db).items()]
+    assert "mv_sale_monthly" in views
+    _check_readonly_login(analytics_db, params["username"], views)
+
+    dba_role = f"sc_analytics_dba_{os.getpid()}"
+    script = REPO / "superset_connector" / "sql_views" / "readonly_role.sql"
+    env = dict(os.environ, PGHOST=settings.pg_host(), PGPORT=str(settings.pg_port()), PGUSER="postgres")
+    env.pop("PGPASSWORD", None)
+    subprocess.run(
+        [
+            *("psql", "-X", "-q", "-d", analytics_db, "-f", str(script)),
+            *("-v", f"role={dba_role}", "-v", f"odoo_role={settings.db_user()}"),
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    _check_readonly_login(analytics_db, dba_role, views)
+
+
+def test_apps_installed_later_and_uninstalled(stack, analytics_db, e2e_dir):
+    """CRM views wait until crm is installed with odoo-bin after the addon, then exist and
+    count won and lost opportunities; sale_margin installed adds the margin to the product
+    view. Uninstalling crm and sale_margin drops the CRM views and brings the product view
+    back without margin; uninstalling sale succeeds and takes every sales view along (no
+    view of the schema depends on sale's tables), the other apps' views staying."""
+    assert _states(analytics_db)["vw_crm_pipeline"] == "waiting"
+    assert "vw_crm_pipeline" not in _relations(analytics_db)
+
+    odoo_stack.run_odoo(
+        stack.odoo_venv,
+        stack.odoo_path,
+        odoo_stack.write_config(e2e_dir / "analytics-crm.conf", stack.odoo_path, db=analytics_db),
+        ["-i", "crm,sale_margin", "--stop-after-init"],
+        e2e_dir / "analytics-crm.log",
+        what="installing crm and sale_margin",
+    )
+    relations = _relations(analytics_db)
+    assert relations["vw_crm_pipeline"] == "v"
+    assert relations["vw_crm_won_lost_monthly"] == "v"
+    states = _states(analytics_db)
+    assert (states["vw_crm_pipeline"], states["vw_crm_won_lost_monthly"]) == ("installed", "installed")
+    definition = "SELECT pg_get_viewdef('superset_analytics.vw_sale_product_monthly')"
+    assert "l.margin" in _sql(analytics_db, definition)
+
+    output = _shell(
+        stack,
+        analytics_db,
+        e2e_dir,
+        "crm",
+        "import json\n"
+        "Lead = env['crm.lead']\n"
+        "won = Lead.create({'name': 'Won deal', 'type': 'opportunity', 'expected_revenue': 1000})\n"
+        "lost = Lead.create({'name': 'Lost deal', 'type': 'opportunity', 'expected_revenue': 300})\n"
+        "Lead.create({'name': 'Open deal', 'type': 'opportunity', 'expected_revenue': 500, 'probability': 40})\n"
+        "won.action_set_won()\n"
+        "lost.action_set_lost()\n"
+        "env.flush_all()\n"
+        "env.cr.execute('SELECT sum(won), sum(lost), sum(won_revenue) '\n"
+        "               'FROM superset_analytics.vw_crm_won_lost_monthly')\n"
+        "closed = env.cr.fetchone()\n"
+        "env.cr.execute('SELECT sum(opportunities), sum(weighted_revenue) FROM superset_analytics.vw_crm_pipeline "
+        "WHERE NOT is_won_stage')\n"
+        "pipeline = env.cr.fetchone()\n"
+        "print('RESULT ' + json.dumps({'closed': [float(v) for v in closed], 'open': [float(v) for v in pipeline]}))\n"
+        "env.cr.rollback()\n"
+        "env['ir.module.module'].search([('name', 'in', ['crm', 'sale_margin'])]).button_immediate_uninstall()\n",
+    )
+    figures = _shell_json(output)
+    assert figures["closed"] == [1.0, 1.0, 1000.0]
+    assert figures["open"] == [1.0, 200.0]
+
+    assert _sql(analytics_db, "SELECT state FROM ir_module_module WHERE name = 'crm'") == "uninstalled"
+    relations, states = _relations(analytics_db), _states(analytics_db)
+    assert "vw_crm_pipeline" not in relations
+    assert states["vw_crm_pipeline"] == "waiting"
+    assert relations["vw_sale_product_monthly"] == "v"
+    assert relations["mv_sale_product_monthly"] == "m"
+    assert "l.margin" not in _sql(analytics_db, definition)
+
+    _shell(
+        stack,
+        analytics_db,
+        e2e_dir,
+        "sale",
+        "env['ir.module.module'].search([('name', '=', 'sale')]).button_immediate_uninstall()\n",
+    )
+    assert _sql(analytics_db, "SELECT state FROM ir_module_module WHERE name = 'sale'") == "uninstalled"
+    assert _sql(analytics_db, "SELECT count(*) FROM pg_class WHERE relname IN ('sale_order', 'sale_order_line')") == "0"
+    relations, states = _relations(analytics_db), _states(analytics_db)
+    assert not [name for name in relations if name.startswith(("vw_sale", "mv_sale"))]
+    assert {state for name, state in states.items() if "_sale_" in name} == {"waiting"}
+    assert (
+        _sql(analytics_db, "SELECT count(*) FROM ir_cron WHERE cron_name LIKE 'Superset analytics: refresh mv_sale%'")
+        == "0"
+    )
+    assert relations["vw_company"] == "v"
+    assert relations["mv_account_revenue_monthly"] == "m"
+    assert states["vw_stock_level"] == "installed"
+
+
+def test_uninstalling_the_addon_leaves_nothing(stack, analytics_db, e2e_dir):
+    """Uninstalled, the addon leaves no schema, view, refresh cron, role nor setting, and
+    CREATE on schema public is back to what Odoo had granted."""
+    acl = "SELECT nspacl::text FROM pg_namespace WHERE nspname = 'public'"
+    before = _sql(stack.template("apps"), acl)  # this database is a copy of it
+    role = f"{analytics_db}_superset_ro"
+    _shell(
+        stack,
+        analytics_db,
+        e2e_dir,
+        "uninstall",
+        "env['superset.analytics.view'].action_create_readonly_role()\n"
+        "env.cr.commit()\n"
+        "env['ir.module.module'].search([('name', '=', 'superset_connector')]).button_immediate_uninstall()\n",
+    )
+    assert _sql(analytics_db, "SELECT state FROM ir_module_module WHERE name = 'superset_connector'") == "uninstalled"
+    assert _sql(analytics_db, "SELECT count(*) FROM pg_namespace WHERE nspname = 'superset_analytics'") == "0"
+    assert _sql(analytics_db, f"SELECT count(*) FROM pg_roles WHERE rolname = '{role}'") == "0"  # noqa: S608 (test's name)
+    assert _sql(analytics_db, "SELECT count(*) FROM ir_cron WHERE cron_name LIKE 'Superset analytics%'") == "0"
+    assert _sql(analytics_db, "SELECT count(*) FROM ir_config_parameter WHERE key LIKE 'superset_connector.%'") == "0"
+    assert _sql(analytics_db, acl) == before
