@@ -49,9 +49,9 @@ DEFAULT_LOCK_TIMEOUT_MS = 10_000
 DEFAULT_STATEMENT_TIMEOUT_MS = 30 * 60_000
 # Settings of the read-only role: environment variable, odoo.conf key, ir.config_parameter key.
 # (names of settings, not passwords)
-PASSWORD_ENV = "SUPERSET_CONNECTOR_ANALYTICS_DB_PASSWORD"  # noqa: S105
-PASSWORD_CONF = "superset_connector_analytics_db_password"  # noqa: S105
-PASSWORD_PARAM = "superset_connector.analytics_db_password"  # noqa: S105
+PASSWORD_ENV = "SUPERSET_CONNECTOR_ANALYTICS_DB_PASSWORD"
+PASSWORD_CONF = "superset_connector_analytics_db_password"
+PASSWORD_PARAM = "superset_connector.analytics_db_password"
 ROLE_ENV = "SUPERSET_CONNECTOR_ANALYTICS_DB_ROLE"
 ROLE_CONF = "superset_connector_analytics_db_role"
 ROLE_PARAM = "superset_connector.analytics_db_role"

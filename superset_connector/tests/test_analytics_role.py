@@ -12,7 +12,7 @@ from odoo.tools import SQL
 from .analytics_common import SCHEMA
 from .common import SupersetCommonMixin
 
-PASSWORD_PARAM = "superset_connector.analytics_db_password"  # noqa: S105 (a setting's name)
+PASSWORD_PARAM = "superset_connector.analytics_db_password"
 
 
 @tagged("post_install", "-at_install")
