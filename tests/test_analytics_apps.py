@@ -11,9 +11,14 @@ import os
 import subprocess
 
 import pytest
+import requests
+
+from odoo.addons.superset_connector.services import analytics_provisioning
+from odoo.addons.superset_connector.services.superset_client import SupersetClient
 
 from devstack import odoo as odoo_stack
 from devstack import postgres, settings
+from devstack.procs import free_port
 
 REPO = settings.REPO
 SCHEMA = "superset_analytics"
@@ -93,7 +98,10 @@ def _check_readonly_login(db, role, views):
         # view: a relation name read from pg_class (test data, not input)
         assert _as_role(db, role, f"SELECT count(*) FROM superset_analytics.{view}")[0], view  # noqa: S608
     assert _as_role(db, role, "SHOW default_transaction_read_only") == (True, "on")
-    for statement in ("SELECT login FROM res_users LIMIT 1", "SELECT value FROM ir_config_parameter LIMIT 1"):
+    for statement in (
+        "SELECT login FROM public.res_users LIMIT 1",
+        "SELECT value FROM public.ir_config_parameter LIMIT 1",
+    ):
         ok, output = _as_role(db, role, statement)
         assert not ok and "permission denied" in output, statement
     # Even in a read-write session, PostgreSQL refuses every write for lack of privilege.
@@ -150,6 +158,128 @@ def test_readonly_role_logs_in_and_reads_only_the_views(stack, analytics_db, e2e
         capture_output=True,
     )
     _check_readonly_login(analytics_db, dba_role, views)
+
+
+class SqlLab:
+    """Superset's SQL Lab as a user runs it (plain requests: a refused query may come back
+    as HTTP 500, which the connector's client would retry and report as unavailable)."""
+
+    def __init__(self, url, user, password):
+        self.url = url
+        self.session = requests.Session()
+        login = {"username": user, "password": password, "provider": "db", "refresh": True}
+        token = self.session.post(f"{url}/api/v1/security/login", json=login, timeout=30).json()["access_token"]
+        self.session.headers.update(Authorization=f"Bearer {token}", Accept="application/json")
+        csrf = self.session.get(f"{url}/api/v1/security/csrf_token/", timeout=30).json()["result"]
+        self.session.headers.update({"X-CSRFToken": csrf, "Referer": url})
+
+    def run(self, database_id, sql):
+        """(ok, rows or Superset's error message)."""
+        body = {"database_id": database_id, "sql": sql, "runAsync": False, "schema": SCHEMA}
+        response = self.session.post(f"{self.url}/api/v1/sqllab/execute/", json=body, timeout=60)
+        payload = response.json()
+        if response.status_code == 200 and payload.get("status") == "success":
+            return True, payload["data"]
+        errors = payload.get("errors") or [{"message": payload.get("message", "")}]
+        return False, " ".join(str(error.get("message", "")) for error in errors)
+
+
+# What Superset's session may read (current_user and pg_stat_activity are on Superset's
+# list of refused names; has_table_privilege answers for the session's role).
+PRIVILEGES = (
+    "SELECT has_table_privilege('public.res_users', 'SELECT') AS odoo_table, "
+    "has_table_privilege('superset_analytics.mv_sale_monthly', 'SELECT') AS analytics_view"
+)
+READ_ONLY_ROLE = (True, [{"odoo_table": False, "analytics_view": True}])
+
+
+def _provision_script(url, user, password, db_port=None):
+    """odoo-bin shell script: point the addon at Superset, click "Connect Superset"."""
+    port_line = f"os.environ['SUPERSET_CONNECTOR_ANALYTICS_DB_PORT'] = '{db_port}'\n" if db_port else ""
+    return (
+        "import json, os\n"
+        "from odoo.exceptions import UserError\n"
+        f"{port_line}"
+        "params = env['ir.config_parameter']\n"
+        f"params.set_param('superset_connector.url', {url!r})\n"
+        f"params.set_param('superset_connector.username', {user!r})\n"
+        f"params.set_param('superset_connector.password', {password!r})\n"
+        "params.set_param('superset_connector.retries', '0')\n"
+        "env.cr.commit()\n"
+        "Views = env['superset.analytics.view']\n"
+        "try:\n"
+        "    action = Views.action_provision_superset()\n"
+        "    env.cr.commit()\n"
+        "    result = {'message': action['params']['message'], 'type': action['params']['type'],\n"
+        "              'database_id': int(params.get_param('superset_connector.analytics_database_id')),\n"
+        "              'datasets': {v.name: v.superset_dataset_id\n"
+        "                           for v in Views.search([('state', '=', 'installed')])}}\n"
+        "except UserError as e:\n"
+        "    result = {'error': str(e)}\n"
+        "print('RESULT ' + json.dumps(result))\n"
+    )
+
+
+def test_superset_reads_the_views_as_the_readonly_role(stack, analytics_db, e2e_dir, superset):
+    """ "Connect Superset" creates a Superset database connection that logs in as the
+    read-only role and a dataset per installed view. Through it (Superset's SQL Lab, a
+    real PostgreSQL session opened by Superset) the views are readable and res_users and
+    ir_config_parameter are not. A second run updates the same connection and creates no
+    dataset twice; a PostgreSQL that Superset cannot reach is reported with the fix and
+    leaves the working connection as it was."""
+    user, password = settings.superset_admin()
+    first = _shell_json(
+        _shell(stack, analytics_db, e2e_dir, "superset-1", _provision_script(superset.url, user, password))
+    )
+    assert first.get("type") == "success", first
+    role = f"{analytics_db}_superset_ro"
+    client = SupersetClient(superset.url, user, password, retries=0)
+    database = client.get_json(f"/api/v1/database/{first['database_id']}/connection")["result"]
+    assert database["database_name"] == f"Odoo analytics ({analytics_db})"
+    assert f"//{role}:XXXXXXXXXX@{settings.pg_host()}:{settings.pg_port()}/{analytics_db}" in database["sqlalchemy_uri"]
+    assert database["allow_dml"] is False
+    installed = set(_relations(analytics_db))
+    assert set(first["datasets"]) == installed and all(first["datasets"].values())
+    listed = {d["table_name"]: d for d in analytics_provisioning.list_datasets(client, first["database_id"])}
+    assert set(listed) == installed
+    assert {d["schema"] for d in listed.values()} == {SCHEMA}
+    assert {name: d["id"] for name, d in listed.items()} == first["datasets"]
+
+    sqllab = SqlLab(superset.url, user, password)
+    assert sqllab.run(first["database_id"], PRIVILEGES) == READ_ONLY_ROLE
+    ok, rows = sqllab.run(first["database_id"], "SELECT count(*) AS n FROM superset_analytics.mv_sale_monthly")
+    assert ok and rows[0]["n"] >= 0, rows
+    for denied in (
+        "SELECT login FROM public.res_users LIMIT 1",
+        "SELECT value FROM public.ir_config_parameter LIMIT 1",
+    ):
+        ok, message = sqllab.run(first["database_id"], denied)
+        assert not ok and "permission denied" in message, (denied, message)
+    ok, message = sqllab.run(first["database_id"], "UPDATE public.res_company SET name = 'x'")
+    assert not ok, message
+
+    second = _shell_json(
+        _shell(stack, analytics_db, e2e_dir, "superset-2", _provision_script(superset.url, user, password))
+    )
+    assert second["database_id"] == first["database_id"]
+    assert second["datasets"] == first["datasets"]
+    assert f"0 dataset(s) created, {len(installed)} refreshed" in second["message"], second["message"]
+
+    closed_port = free_port()
+    failed = _shell_json(
+        _shell(
+            stack,
+            analytics_db,
+            e2e_dir,
+            "superset-3",
+            _provision_script(superset.url, user, password, db_port=closed_port),
+        )
+    )
+    assert f"could not log in to PostgreSQL at {settings.pg_host()}:{closed_port}" in failed.get("error", ""), failed
+    assert "connection refused" in failed["error"] and "SUPERSET_CONNECTOR_ANALYTICS_DB_HOST" in failed["error"]
+    after = client.get_json(f"/api/v1/database/{first['database_id']}/connection")["result"]
+    assert after["sqlalchemy_uri"] == database["sqlalchemy_uri"]
+    assert sqllab.run(first["database_id"], PRIVILEGES) == READ_ONLY_ROLE
 
 
 def test_apps_installed_later_and_uninstalled(stack, analytics_db, e2e_dir):

@@ -2,6 +2,7 @@ from . import (
     ir_module_module,
     ir_ui_menu,
     res_config_settings,
+    superset_analytics_superset,
     superset_analytics_view,
     superset_connector,
     superset_dashboard,

@@ -73,6 +73,11 @@ class ResConfigSettings(models.TransientModel):
         help="Other origins users open Odoo with (space separated), e.g. https://erp.example.com. "
         "The origin of web.base.url is always allowed.",
     )
+    superset_analytics_database_name = fields.Char(
+        string="Database name in Superset",
+        config_parameter="superset_connector.analytics_database_name",
+        help="Name of the Superset database connection to the analytics views. Empty: Odoo analytics (<database>).",
+    )
 
     # --- computes -------------------------------------------------------------------
 
@@ -99,6 +104,11 @@ class ResConfigSettings(models.TransientModel):
         return result
 
     # --- actions --------------------------------------------------------------------
+
+    def action_superset_provision_analytics(self):
+        """Save the form, then create or update Superset's connection to the analytics views."""
+        self.execute()
+        return self.env["superset.analytics.view"].action_provision_superset()
 
     def action_superset_test_connection(self):
         """Check the connection with the values in the form, saved or not."""

@@ -3,11 +3,12 @@ where known, how to fix it. No secret ever goes into one."""
 
 
 class SupersetError(Exception):
-    def __init__(self, message, fix=None, status=None):
+    def __init__(self, message, fix=None, status=None, detail=""):
         super().__init__(message)
         self.message = message
         self.fix = fix
         self.status = status
+        self.detail = detail  # Superset's own words, when it gave any
 
     def __str__(self):
         return f"{self.message} {self.fix}" if self.fix else self.message

@@ -352,7 +352,8 @@ class SupersetClient:
         status = response.status_code
         if status < 400:
             return
-        detail = _error_detail(response)
+        reason = _error_detail(response)
+        detail = f" ({reason})" if reason else ""
         if status == 401:
             raise SupersetAuthError(
                 f"Superset refused the service account {self.username!r} for {method} {path}{detail}.",
@@ -367,7 +368,9 @@ class SupersetClient:
             )
         if status == 404:
             raise SupersetNotFound(f"Superset has no {path}{detail}.", status=status)
-        raise SupersetBadResponse(f"Superset answered HTTP {status} to {method} {path}{detail}.", status=status)
+        raise SupersetBadResponse(
+            f"Superset answered HTTP {status} to {method} {path}{detail}.", status=status, detail=reason
+        )
 
     def _check_json(self, response, path):
         try:
@@ -413,4 +416,4 @@ def _error_detail(response):
         message = body["errors"][0].get("message", "")
     if isinstance(message, dict):
         message = json.dumps(message)
-    return f" ({str(message)[:200]})" if message else ""
+    return str(message)[:500]

@@ -149,6 +149,16 @@ class TestAnalyticsRole(SupersetCommonMixin, TransactionCase):
         with self.assertRaises(AccessError):
             self.Views.with_user(self.manager)._superset_database_params()
 
+    def test_only_administrators_connect_superset(self):
+        """A Superset Manager who is not an administrator may neither create the role nor
+        connect Superset to the analytics views (both hand out database access); nothing
+        is created when refused."""
+        for action in ("action_create_readonly_role", "action_provision_superset"):
+            with self.subTest(action=action), self.assertRaises(AccessError):
+                getattr(self.Views.with_user(self.manager), action)()
+        self.assertFalse(self.Views._role_exists(self.role))
+        self.assertFalse(self.env["ir.config_parameter"].get_param("superset_connector.analytics_database_id"))
+
     def test_connection_parameters_for_superset(self):
         """The Superset provisioning gets the role, the password and where it comes from
         (the environment wins over the stored parameter), this database and the schema."""

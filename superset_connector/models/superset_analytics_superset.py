@@ -1,0 +1,113 @@
+"""The analytics views as Superset sees them: one database connection that logs in as
+the read-only role, one dataset per installed view (services/analytics_provisioning.py)."""
+
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+from ..services.analytics_provisioning import DatabaseTarget, provision
+from ..services.errors import SupersetError
+from .superset_analytics_view import SCHEMA
+
+_logger = logging.getLogger(__name__)
+
+DATABASE_NAME_PARAM = "superset_connector.analytics_database_name"
+DATABASE_ID_PARAM = "superset_connector.analytics_database_id"
+
+
+class SupersetAnalyticsView(models.Model):
+    _inherit = "superset.analytics.view"
+
+    superset_dataset_id = fields.Integer(
+        string="Superset Dataset ID",
+        readonly=True,
+        copy=False,
+        help='The Superset dataset reading this view, made by "Connect Superset".',
+    )
+
+    @api.model
+    def action_provision_superset(self):
+        """Make Superset read the analytics schema: (re)apply the read-only role, create or
+        update the Superset database connection that logs in as it, and a dataset per
+        installed view. Administrators only; run again after installing an app."""
+        if not self.env.is_system():
+            raise AccessError(self.env._("Only administrators connect Superset to the analytics views."))
+        views = self.sudo().search([("state", "=", "installed")])
+        if not views:
+            raise UserError(
+                self.env._(
+                    "No analytics view is installed yet: install an app such as Sales or Invoicing, "
+                    "then click Synchronise views."
+                )
+            )
+        target = self._superset_database_target()
+        client = self.env["superset.connector"]._get_client()
+        try:
+            known = int(self.env["ir.config_parameter"].sudo().get_param(DATABASE_ID_PARAM) or 0)
+            report = provision(client, target, views.mapped("name"), known_database_id=known, progress=_logger.info)
+        except SupersetError as exc:
+            raise UserError(str(exc)) from exc
+        self.env["ir.config_parameter"].sudo().set_param(DATABASE_ID_PARAM, report.database_id)
+        for view in views:
+            if view.name in report.datasets and view.superset_dataset_id != report.datasets[view.name]:
+                view.superset_dataset_id = report.datasets[view.name]
+        message = self.env._(
+            "Superset database %(name)s (id %(id)s) reads schema %(schema)s as role %(role)s: "
+            "%(created)s dataset(s) created, %(refreshed)s refreshed.",
+            name=target.name,
+            id=report.database_id,
+            schema=SCHEMA,
+            role=target.username,
+            created=len(report.created),
+            refreshed=len(report.refreshed),
+        )
+        if report.failed:
+            failed = "; ".join(f"{table}: {error}" for table, error in report.failed.items())
+            return self._notify(
+                self.env._("%(message)s Not created: %(failed)s", message=message, failed=failed), "warning"
+            )
+        return self._notify(message, "success")
+
+    @api.model
+    def _superset_database_name(self):
+        params = self.env["ir.config_parameter"].sudo()
+        return params.get_param(DATABASE_NAME_PARAM) or f"Odoo analytics ({self.env.cr.dbname})"
+
+    @api.model
+    def _superset_database_target(self):
+        """The role made ready and committed (Superset logs in from its own connection,
+        which sees only committed roles), and where Superset finds it."""
+        with self.env.registry.cursor() as cr:
+            views = self.with_env(self.env(cr=cr, su=True))
+            role = views._readonly_role_name()
+            password, _source = views._readonly_role_password(create=True)
+            if views._may_manage_roles():
+                views._apply_readonly_role(role, password)
+            elif not views._role_exists(role):
+                raise UserError(
+                    self.env._(
+                        "PostgreSQL role %(role)s does not exist and Odoo's database user may not create roles. "
+                        "Ask your DBA to run sql_views/readonly_role.sql of the superset_connector module, "
+                        "then give Odoo the role's password (SUPERSET_CONNECTOR_ANALYTICS_DB_PASSWORD).",
+                        role=role,
+                    )
+                )
+            params = views._superset_database_params()
+        return DatabaseTarget(
+            name=self._superset_database_name(),
+            host=params["host"],
+            port=params["port"],
+            database=params["database"],
+            username=params["username"],
+            password=params["password"],
+            schema=params["schema"],
+        )
+
+    @api.model
+    def _may_manage_roles(self):
+        row = self._execute(
+            SQL("SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user"), fetch="one"
+        )
+        return bool(row and row[0])
