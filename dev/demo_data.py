@@ -63,11 +63,7 @@ def main(env):
     companies = {}
     main_company = env.ref("base.main_company")
     for xmlid, name, currency, tz, country in COMPANIES:
-        values = {
-            "name": name,
-            "currency_id": env.ref(f"base.{currency}").id,
-            "country_id": env.ref(f"base.{country}").id,
-        }
+        values = {"name": name, "currency_id": env.ref(f"base.{currency}").id}
         if xmlid == "company_europe" and not env.ref(f"superset_connector_demo.{xmlid}", raise_if_not_found=False):
             # The database's first company becomes the first demo company.
             env["ir.model.data"].create(
@@ -81,7 +77,9 @@ def main(env):
             )
         env.ref(f"base.{currency}").active = True
         company = _upsert(env, xmlid, "res.company", values)
-        company.partner_id.tz = tz
+        # On the partner, not the company: a company's new country makes Odoo install
+        # that country's accounting localisation (modules, a second chart of accounts).
+        company.partner_id.write({"tz": tz, "country_id": env.ref(f"base.{country}").id})
         _load_chart_of_accounts(env, company)
         company.currency_id = values["currency_id"]  # the chart may have set the country's currency
         _ensure_warehouse(env, company)

@@ -10,11 +10,11 @@ dashboards, "RLS sales" (sales charts + a native filter on regions) and "RLS mix
 (sales total + the catalog table).
 """
 
-import json
-
 import requests
 
 from devstack import postgres
+from devstack.superset_content import chart as _chart
+from devstack.superset_content import dashboard as _dashboard
 
 
 def company_total(company_id):
@@ -44,44 +44,6 @@ def create_source_database(name):
     )
 
 
-def _chart(client, name, dataset_id, params):
-    params = {"datasource": f"{dataset_id}__table", **params}
-    body = {
-        "slice_name": name,
-        "viz_type": params["viz_type"],
-        "datasource_id": dataset_id,
-        "datasource_type": "table",
-        "params": json.dumps(params),
-    }
-    return client.post_json("/api/v1/chart/", body)["id"]
-
-
-def _position(title, charts):
-    """A dashboard layout: one row holding the charts, side by side."""
-    layout = {
-        "DASHBOARD_VERSION_KEY": "v2",
-        "ROOT_ID": {"type": "ROOT", "id": "ROOT_ID", "children": ["GRID_ID"]},
-        "GRID_ID": {"type": "GRID", "id": "GRID_ID", "children": ["ROW-1"], "parents": ["ROOT_ID"]},
-        "HEADER_ID": {"id": "HEADER_ID", "type": "HEADER", "meta": {"text": title}},
-        "ROW-1": {
-            "type": "ROW",
-            "id": "ROW-1",
-            "children": [f"CHART-{chart_id}" for chart_id, _name in charts],
-            "parents": ["ROOT_ID", "GRID_ID"],
-            "meta": {"background": "BACKGROUND_TRANSPARENT"},
-        },
-    }
-    for chart_id, name in charts:
-        layout[f"CHART-{chart_id}"] = {
-            "type": "CHART",
-            "id": f"CHART-{chart_id}",
-            "children": [],
-            "parents": ["ROOT_ID", "GRID_ID", "ROW-1"],
-            "meta": {"chartId": chart_id, "width": 4, "height": 50, "sliceName": name},
-        }
-    return layout
-
-
 def _native_filter(dataset_id, column):
     return {
         "id": "NATIVE_FILTER-region",
@@ -96,21 +58,6 @@ def _native_filter(dataset_id, column):
         "description": "",
         "chartsInScope": [],
     }
-
-
-def _dashboard(client, title, charts, native_filters=()):
-    dashboard_id = client.post_json("/api/v1/dashboard/", {"dashboard_title": title})["id"]
-    for chart_id, _name in charts:
-        # The chart's dashboards are replaced, not added to: keep the ones it is on already.
-        on = [d["id"] for d in client.get_json(f"/api/v1/chart/{chart_id}")["result"].get("dashboards", [])]
-        client.request("PUT", f"/api/v1/chart/{chart_id}", json={"dashboards": [*on, dashboard_id]})
-    metadata = {"native_filter_configuration": list(native_filters), "color_scheme": "supersetColors"}
-    client.request(
-        "PUT",
-        f"/api/v1/dashboard/{dashboard_id}",
-        json={"position_json": json.dumps(_position(title, charts)), "json_metadata": json.dumps(metadata)},
-    )
-    return dashboard_id
 
 
 def build(client, source_db, db_user, db_password, host="127.0.0.1", port=5432):

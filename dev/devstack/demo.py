@@ -5,7 +5,7 @@ import subprocess
 import time
 
 from . import odoo, postgres, settings, superset
-from .console import SetupError, info, step
+from .console import SetupError, info, step, warn
 from .procs import pick_port, stop_pidfile
 from .stack import setup
 
@@ -13,6 +13,7 @@ DEMO_DIR = settings.RUN_DIR / "demo"
 ODOO_DIR = DEMO_DIR / "odoo"
 SUPERSET_DIR = DEMO_DIR / "superset"
 DEMO_DATA = settings.REPO / "dev" / "demo_data.py"
+DEMO_SUPERSET = settings.REPO / "dev" / "demo_superset.py"
 MODULE = "superset_connector"
 
 
@@ -44,11 +45,36 @@ def _prepare_database(stack, db, superset_instance):
         SC_DEMO_GUEST_TOKEN_SECRET=superset_instance.guest_token_secret,
         SC_DEMO_GUEST_TOKEN_AUDIENCE=superset.GUEST_AUDIENCE,
     )
-    argv = [*odoo.odoo_bin(stack.odoo_venv, stack.odoo_path), "shell", "-c", str(config), "--no-http"]
-    with open(DEMO_DATA, "rb") as script, open(log, "ab") as out:
-        result = subprocess.run(argv, stdin=script, stdout=out, stderr=subprocess.STDOUT, env=env, check=False)
-    if result.returncode != 0:
+    if _odoo_shell(stack, config, DEMO_DATA, log, env) != 0:
         raise SetupError(f"loading the demo data failed; see {log}")
+
+
+def _odoo_shell(stack, config, script_path, log, env=None):
+    """Run a script in `odoo-bin shell` (output appended to log); its exit code."""
+    argv = [*odoo.odoo_bin(stack.odoo_venv, stack.odoo_path), "shell", "-c", str(config), "--no-http"]
+    with open(script_path, "rb") as script, open(log, "ab") as out:
+        return subprocess.run(
+            argv,
+            stdin=script,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env or odoo.odoo_env(stack.odoo_path),
+            check=False,
+        ).returncode
+
+
+def _superset_content(stack, odoo_port):
+    """Superset reads the analytics views; the "Sales overview" dashboard, in Odoo's menu.
+    A failure here leaves a working demo without that dashboard, and says so."""
+    step("Connecting Superset to the analytics views; building the Sales overview dashboard")
+    log = ODOO_DIR / "logs" / "setup.log"
+    env = dict(
+        odoo.odoo_env(stack.odoo_path),
+        SC_DEMO_DEV_DIR=str(settings.REPO / "dev"),
+        SC_DEMO_ODOO_URL=f"http://127.0.0.1:{odoo_port}",
+    )
+    if _odoo_shell(stack, ODOO_DIR / "setup.conf", DEMO_SUPERSET, log, env) != 0:
+        warn(f"The demo dashboard could not be built (the rest of the demo works); see {log}")
 
 
 def start(detach=False):
@@ -64,6 +90,7 @@ def start(detach=False):
     _prepare_database(stack, db, instance)
     step(f"Starting Superset on {instance.url}")
     instance.start(stack.superset_venv)
+    _superset_content(stack, odoo_port)
     step(f"Starting Odoo on http://127.0.0.1:{odoo_port}")
     try:
         odoo_server = odoo.start(

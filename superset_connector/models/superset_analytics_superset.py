@@ -80,6 +80,9 @@ class SupersetAnalyticsView(models.Model):
         """The role made ready and committed (Superset logs in from its own connection,
         which sees only committed roles), and where Superset finds it."""
         with self.env.registry.cursor() as cr:
+            # A caller's transaction holding a lock on an analytics view (a refresh not
+            # yet committed) would wait for this one forever: give up after a while.
+            cr.execute("SET LOCAL lock_timeout = '15s'")
             views = self.with_env(self.env(cr=cr, su=True))
             role = views._readonly_role_name()
             password, _source = views._readonly_role_password(create=True)
