@@ -106,9 +106,33 @@ def provision(client, target, tables, known_database_id=None, progress=None):
                 report.datasets[table] = client.post_json("/api/v1/dataset/", body)["id"]
                 report.created.append(table)
         except SupersetBadResponse as exc:
-            _logger.warning("Superset dataset %s.%s: %s", target.schema, table, exc)
-            report.failed[table] = str(exc)
+            message = _dataset_clash(client, table, report.database_id) or str(exc)
+            _logger.warning("Superset dataset %s.%s: %s", target.schema, table, message)
+            report.failed[table] = message
     return report
+
+
+def _dataset_clash(client, table, database_id):
+    """Why a dataset could not be created when another database connection already has
+    one of that name: Superset keeping its metadata in SQLite allows each table name
+    once in all (its old unique constraint on the name alone cannot be dropped there)."""
+    query = {
+        "filters": [{"col": "table_name", "opr": "eq", "value": table}],
+        "columns": ["id", "database.id", "database.database_name"],
+    }
+    try:
+        found = client.get_json("/api/v1/dataset/", params={"q": rison(query)}).get("result", [])
+    except SupersetError:
+        return None
+    others = [item for item in found if item.get("database", {}).get("id") != database_id]
+    if not others:
+        return None
+    other = others[0].get("database", {}).get("database_name", "?")
+    return (
+        f"Superset already has a dataset named {table} (database connection {other!r}); a Superset "
+        "that keeps its metadata in SQLite accepts each table name only once. Keep Superset's metadata "
+        "in PostgreSQL (SQLALCHEMY_DATABASE_URI), or delete that dataset, then connect again."
+    )
 
 
 def check_database_connection(client, target):
