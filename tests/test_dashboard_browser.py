@@ -109,12 +109,19 @@ def open_from_menu(browser, site, name="RLS sales"):
     wait(browser).until(EC.element_to_be_clickable((By.CSS_SELECTOR, ".o_navbar_apps_menu button"))).click()
     app = '.o_app[data-menu-xmlid="superset_connector.superset_connector_menu_root"]'
     wait(browser).until(EC.element_to_be_clickable((By.CSS_SELECTOR, app))).click()
+    # The app opens its first menu's dashboard, which the menu click then replaces.
+    wait(browser).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".o_superset_dashboard")))
     click_menu(browser, name)
 
 
 def click_menu(browser, name):
+    """Click a menu item; return once the dashboard shown before (if any) is replaced, so
+    what is read next is the new one."""
+    shown = browser.find_elements(By.CSS_SELECTOR, ".o_superset_dashboard")
     item = (By.XPATH, f"//*[contains(@class,'o_menu_sections')]//*[normalize-space()='{name}']")
     wait(browser).until(EC.element_to_be_clickable(item)).click()
+    if shown:
+        wait(browser).until(EC.staleness_of(shown[0]))
 
 
 def tokens_since(site, dashboard, since):
@@ -128,7 +135,11 @@ def tokens_since(site, dashboard, since):
 
 
 def dashboard_status(browser):
-    return browser.find_element(By.CSS_SELECTOR, ".o_superset_dashboard").get_attribute("data-status")
+    # Read in the page in one go: the component re-renders while it loads, and a node
+    # found by the driver may be gone by the time its attribute is asked for.
+    return browser.execute_script(
+        "const el = document.querySelector('.o_superset_dashboard'); return el && el.dataset.status;"
+    )
 
 
 def big_number(browser, expected=None, timeout=60):
@@ -172,7 +183,11 @@ def toggle_companies(browser, *companies):
         checkbox = f'.o_switch_company_item[data-company-id="{company}"] [role=menuitemcheckbox]'
         wait(browser).until(EC.element_to_be_clickable((By.CSS_SELECTOR, checkbox))).click()
     confirm = (By.CSS_SELECTOR, ".o_switch_company_menu_buttons .btn-primary")
+    # A mark on this page: gone once the new page is there, so what is read next is
+    # the reloaded dashboard, never the one of the page being left.
+    browser.execute_script("window.scBeforeSwitch = true;")
     wait(browser).until(EC.element_to_be_clickable(confirm)).click()
+    wait(browser).until(lambda b: b.execute_script("return window.scBeforeSwitch === undefined;"))
 
 
 def chart_data_statuses(browser, since):
