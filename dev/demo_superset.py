@@ -9,8 +9,6 @@ import sys
 
 sys.path.insert(0, os.environ["SC_DEMO_DEV_DIR"])  # devstack.superset_content
 
-from odoo.addons.superset_connector.services.superset_client import rison
-
 from devstack import superset_content
 
 TITLE = "Sales overview"
@@ -28,15 +26,13 @@ def _metric(column, label, aggregate="SUM"):
     return {"expressionType": "SIMPLE", "column": {"column_name": column}, "aggregate": aggregate, "label": label}
 
 
-def _find(client, resource, column, value):
-    query = {"filters": [{"col": column, "opr": "eq", "value": value}], "columns": ["id", column]}
-    result = client.get_json(f"/api/v1/{resource}/", params={"q": rison(query)}).get("result", [])
-    return next((item["id"] for item in result if item.get(column) == value), None)
+def _id(item):
+    return item and item["id"]
 
 
 def _build_dashboard(client, database_id, datasets):
     sales_by_company = (
-        _find(client, "dataset", "table_name", SALES_BY_COMPANY)
+        _id(client.find("dataset", "table_name", SALES_BY_COMPANY))
         or client.post_json(
             "/api/v1/dataset/",
             {
@@ -112,7 +108,7 @@ def main(env):
     datasets = {view.name: view.superset_dataset_id for view in views.search([("state", "=", "installed")])}
     database_id = int(params.get_param("superset_connector.analytics_database_id"))
     client = env["superset.connector"]._get_client()
-    superset_id = _find(client, "dashboard", "dashboard_title", TITLE) or _build_dashboard(
+    superset_id = _id(client.find("dashboard", "dashboard_title", TITLE)) or _build_dashboard(
         client, database_id, datasets
     )
     dashboards = env["superset.dashboard"]

@@ -84,10 +84,10 @@ class SupersetAnalyticsView(models.Model):
             # yet committed) would wait for this one forever: give up after a while.
             cr.execute("SET LOCAL lock_timeout = '15s'")
             views = self.with_env(self.env(cr=cr, su=True))
-            role = views._readonly_role_name()
-            password, _source = views._readonly_role_password(create=True)
+            params = views._superset_database_params()  # generates the password when there is none
+            role = params["username"]
             if views._may_manage_roles():
-                views._apply_readonly_role(role, password)
+                views._apply_readonly_role(role, params["password"])
             elif not views._role_exists(role):
                 raise UserError(
                     self.env._(
@@ -97,7 +97,6 @@ class SupersetAnalyticsView(models.Model):
                         role=role,
                     )
                 )
-            params = views._superset_database_params()
         return DatabaseTarget(
             name=self._superset_database_name(),
             host=params["host"],

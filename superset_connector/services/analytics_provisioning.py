@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from .errors import SupersetBadResponse, SupersetError, SupersetNotFound
-from .superset_client import rison
 
 _logger = logging.getLogger(__name__)
 
@@ -121,7 +120,7 @@ def _dataset_clash(client, table, database_id):
         "columns": ["id", "database.id", "database.database_name"],
     }
     try:
-        found = client.get_json("/api/v1/dataset/", params={"q": rison(query)}).get("result", [])
+        found, _count = client.list_all("dataset", query)
     except SupersetError:
         return None
     others = [item for item in found if item.get("database", {}).get("id") != database_id]
@@ -173,9 +172,7 @@ def postgres_reason(text):
 
 def find_database(client, name):
     """The Superset database connection with exactly this name, or None."""
-    query = {"filters": [{"col": "database_name", "opr": "eq", "value": name}], "columns": ["id", "database_name"]}
-    result = client.get_json("/api/v1/database/", params={"q": rison(query)}).get("result", [])
-    return next((item for item in result if item.get("database_name") == name), None)
+    return client.find("database", "database_name", name)
 
 
 def find_database_by_id(client, database_id):
@@ -185,19 +182,10 @@ def find_database_by_id(client, database_id):
         return None
 
 
-def list_datasets(client, database_id, page_size=100):
+def list_datasets(client, database_id):
     """Every dataset of this database connection: [{id, table_name, schema}]."""
-    datasets, page = [], 0
-    while True:
-        query = {
-            "filters": [{"col": "database", "opr": "rel_o_m", "value": int(database_id)}],
-            "columns": ["id", "table_name", "schema"],
-            "page": page,
-            "page_size": page_size,
-        }
-        body = client.get_json("/api/v1/dataset/", params={"q": rison(query)})
-        batch = body.get("result", [])
-        datasets.extend(batch)
-        if not batch or len(datasets) >= body.get("count", 0):
-            return datasets
-        page += 1
+    query = {
+        "filters": [{"col": "database", "opr": "rel_o_m", "value": int(database_id)}],
+        "columns": ["id", "table_name", "schema"],
+    }
+    return client.list_all("dataset", query)[0]

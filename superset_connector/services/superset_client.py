@@ -133,18 +133,31 @@ class SupersetClient:
         )
 
     def _list_dashboards_once(self, page_size):
-        dashboards, page, total = {}, 0, 0
         columns = ["id", "dashboard_title", "published", "changed_on_utc"]
+        query = {"columns": columns, "order_column": "changed_on", "order_direction": "asc"}
+        items, total = self.list_all("dashboard", query, page_size)
+        return {item["id"]: item for item in items}, total
+
+    def list_all(self, resource, query, page_size=100):
+        """(items, count): every page of /api/v1/<resource>/ for this query (filters,
+        columns, order), and the count Superset reported."""
+        items, page = [], 0
         while True:
-            query = {"page": page, "page_size": page_size, "columns": columns}
-            query.update(order_column="changed_on", order_direction="asc")
-            body = self.get_json("/api/v1/dashboard/", params={"q": rison(query)})
+            body = self.get_json(
+                f"/api/v1/{resource}/", params={"q": rison({**query, "page": page, "page_size": page_size})}
+            )
             batch = body.get("result", [])
             total = body.get("count", 0)
-            dashboards.update((item["id"], item) for item in batch)
+            items.extend(batch)
             if not batch or (page + 1) * page_size >= total:
-                return dashboards, total
+                return items, total
             page += 1
+
+    def find(self, resource, column, value, columns=("id",)):
+        """The first item of /api/v1/<resource>/ whose column equals value exactly, or None."""
+        query = {"filters": [{"col": column, "opr": "eq", "value": value}], "columns": [*columns, column]}
+        result = self.get_json(f"/api/v1/{resource}/", params={"q": rison(query)}).get("result", [])
+        return next((item for item in result if item.get(column) == value), None)
 
     def dashboard(self, dashboard_id):
         return self.get_json(f"/api/v1/dashboard/{int(dashboard_id)}")["result"]
