@@ -4,7 +4,7 @@
 PYTHON ?= python3
 DEVSTACK = PYTHONPATH=dev $(PYTHON) -m devstack
 
-.PHONY: demo test stop lint setup bench
+.PHONY: demo test stop lint setup bench pot
 
 demo:  ## set up everything, run Odoo + Superset with demo data (Ctrl-C stops)
 	@$(DEVSTACK) demo
@@ -23,3 +23,6 @@ bench:  ## benchmarks (they print figures); NAME=guest_token or NAME=analytics f
 
 setup:  ## only the set-up (venvs, template databases, Superset metadata)
 	@$(DEVSTACK) setup
+
+pot:  ## export the translation template (superset_connector/i18n/superset_connector.pot)
+	@$(DEVSTACK) pot

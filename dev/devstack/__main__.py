@@ -1,9 +1,9 @@
-"""python -m devstack {setup|demo|stop|test|lint} — what the Makefile targets call."""
+"""python -m devstack {setup|demo|stop|test|lint|bench|pot} — what the Makefile targets call."""
 
 import argparse
 import sys
 
-from . import demo, testrun
+from . import demo, i18n, testrun
 from .console import SetupError
 from .stack import setup
 
@@ -18,6 +18,7 @@ def main(argv=None):
     commands.add_parser("lint", help="ruff and pylint-odoo")
     bench_parser = commands.add_parser("bench", help="run the benchmarks in bench/ (they print figures)")
     bench_parser.add_argument("name", nargs="?", help="only bench/<name>_bench.py")
+    commands.add_parser("pot", help="export the translation template superset_connector/i18n/superset_connector.pot")
     test_parser = commands.add_parser("test", help="lint, then every test against real servers")
     test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments")
     argv = sys.argv[1:] if argv is None else argv
@@ -38,6 +39,9 @@ def main(argv=None):
             return demo.stop()
         if args.command == "bench":
             return testrun.bench(args.name)
+        if args.command == "pot":
+            print(i18n.update_pot(setup()))
+            return 0
         if args.command == "lint":
             testrun.lint()
             return 0
