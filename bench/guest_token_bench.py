@@ -61,25 +61,21 @@ class Odoo(OdooRpc):
         return elapsed
 
 
-def superset_mint(client, embedded_uuid, rounds):
-    """The guest-token call the API mode makes, straight to Superset (no Odoo)."""
+def sampled(timed_call):
+    """Milliseconds of ROUNDS calls of timed_call (which returns its own), after WARMUP."""
+    return [timed_call() for _ in range(WARMUP + ROUNDS)][WARMUP:]
+
+
+def superset_mint(client, embedded_uuid):
+    """One guest-token call as the API mode makes it, straight to Superset (no Odoo)."""
     payload = {
         "user": {"username": "bench", "first_name": "Bench", "last_name": "user"},
         "resources": [{"type": "dashboard", "id": embedded_uuid}],
         "rls": [{"clause": "company_id IN (1)"}],
     }
-    samples = []
-    for _ in range(WARMUP + rounds):
-        started = time.perf_counter()
-        client.guest_token(payload)
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples[WARMUP:]
-
-
-def measure(odoo, dashboard_id, rounds):
-    for _ in range(WARMUP):
-        odoo.route(dashboard_id)
-    return [odoo.route(dashboard_id) for _ in range(rounds)]
+    started = time.perf_counter()
+    client.guest_token(payload)
+    return (time.perf_counter() - started) * 1000
 
 
 def main():
@@ -119,14 +115,14 @@ def main():
         )
         odoo.call("superset.dashboard", "write", [dashboard["id"]], {"group_ids": [[5, 0, 0]]})
 
-        results = {"odoo floor": [odoo.floor() for _ in range(WARMUP + ROUNDS)][WARMUP:]}
+        results = {"odoo floor": sampled(odoo.floor)}
         odoo.set_params(token_mode="local")
-        results["local"] = measure(odoo, dashboard["id"], ROUNDS)
+        results["local"] = sampled(lambda: odoo.route(dashboard["id"]))
         odoo.set_params(token_mode="api", token_reuse="0")
-        results["api cold"] = measure(odoo, dashboard["id"], ROUNDS)
+        results["api cold"] = sampled(lambda: odoo.route(dashboard["id"]))
         odoo.set_params(token_reuse="1")
-        results["api cached"] = measure(odoo, dashboard["id"], ROUNDS)
-        results["superset mint"] = superset_mint(client, dashboard["embedded_uuid"], ROUNDS)
+        results["api cached"] = sampled(lambda: odoo.route(dashboard["id"]))
+        results["superset mint"] = sampled(lambda: superset_mint(client, dashboard["embedded_uuid"]))
     finally:
         if server:
             server.stop()
