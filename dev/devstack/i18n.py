@@ -5,8 +5,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from . import odoo, settings
-from .console import step
+from . import odoo, procs, settings
+from .console import SetupError, step
 
 MODULE = "superset_connector"
 POT = settings.REPO / MODULE / "i18n" / f"{MODULE}.pot"
@@ -25,6 +25,14 @@ def export_pot(stack, db, dest, log):
         what=f"exporting the terms of {MODULE} from {db}",
         timeout=600,
     )
+    # Odoo logs a file whose terms it cannot read (babel evaluates every string inside
+    # a `_()` call: an f-string there stops it) and exports the rest without a word.
+    failures = [line for line in Path(log).read_text(errors="replace").splitlines() if "Failed to extract" in line]
+    if failures:
+        raise SetupError(
+            "Odoo could not read the terms of some files (no f-string inside a _() call; pass values instead); "
+            f"see {log}:\n" + "\n".join(failures)
+        )
     return Path(dest)
 
 
@@ -40,4 +48,15 @@ def update_pot(stack):
         export_pot(stack, db, POT, work / "export.log")
     finally:
         odoo.drop_db(db)
+    translations = sorted(POT.parent.glob("*.po"))
+    if translations:
+        step(f"Merging the template into {', '.join(path.name for path in translations)}")
+        log = work / "merge.log"
+        procs.run(
+            [str(stack.odoo_venv / "bin" / "python"), str(Path(__file__).with_name("po_merge.py")), str(POT)]
+            + [str(path) for path in translations],
+            log,
+            what="merging the template into the translations",
+        )
+        print(log.read_text().split("\n", 2)[-1].strip())
     return POT

@@ -10,6 +10,7 @@ from odoo.tools import SQL
 from ..services.analytics_provisioning import DatabaseTarget, provision
 from ..services.errors import SupersetError
 from .superset_analytics_view import SCHEMA
+from .texts import user_text
 
 _logger = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class SupersetAnalyticsView(models.Model):
             known = int(self.env["ir.config_parameter"].sudo().get_param(DATABASE_ID_PARAM) or 0)
             report = provision(client, target, views.mapped("name"), known_database_id=known, progress=_logger.info)
         except SupersetError as exc:
-            raise UserError(str(exc)) from exc
+            raise UserError(user_text(self.env, exc)) from exc
         self.env["ir.config_parameter"].sudo().set_param(DATABASE_ID_PARAM, report.database_id)
         for view in views:
             if view.name in report.datasets and view.superset_dataset_id != report.datasets[view.name]:
@@ -64,7 +65,7 @@ class SupersetAnalyticsView(models.Model):
             refreshed=len(report.refreshed),
         )
         if report.failed:
-            failed = "; ".join(f"{table}: {error}" for table, error in report.failed.items())
+            failed = "; ".join(f"{table}: {user_text(self.env, error)}" for table, error in report.failed.items())
             return self._notify(
                 self.env._("%(message)s Not created: %(failed)s", message=message, failed=failed), "warning"
             )

@@ -12,6 +12,7 @@ from ..services.config import PARAM_PREFIX, ConnectorSettings
 from ..services.connection_check import CheckReport, Problem, check_connection
 from ..services.errors import SupersetError
 from ..services.superset_client import SupersetClient
+from .texts import user_text
 
 _logger = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ class SupersetConnector(models.AbstractModel):
         try:
             return getattr(client, method)(*args, **kwargs)
         except SupersetError as exc:
-            raise UserError(str(exc)) from exc
+            raise UserError(user_text(self.env, exc)) from exc
 
     # --- connection test ------------------------------------------------------------
 
@@ -138,12 +139,15 @@ class SupersetConnector(models.AbstractModel):
                 "tag": "display_notification",
                 "params": {
                     "title": self.env._("Superset connection works"),
-                    "message": "; ".join(report.facts) + ".",
+                    "message": "; ".join(user_text(self.env, fact) for fact in report.facts) + ".",
                     "type": "success",
                     "sticky": False,
                 },
             }
-        lines = [f"{problem.message} {self.env._('Fix:')} {problem.fix}" for problem in report.problems]
+        lines = [
+            f"{user_text(self.env, problem.message)} {self.env._('Fix:')} {user_text(self.env, problem.fix)}"
+            for problem in report.problems
+        ]
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

@@ -4,6 +4,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..services.errors import SupersetError, SupersetNotFound
+from .texts import user_text
 
 _logger = logging.getLogger(__name__)
 
@@ -40,6 +41,11 @@ class SupersetDashboard(models.Model):
         "res.groups",
         help="Groups that see this dashboard. Empty: every Superset user. "
         "A newly synced dashboard is shown to Superset Managers only until you choose.",
+    )
+    managers_only = fields.Boolean(
+        compute="_compute_managers_only",
+        search="_search_managers_only",
+        help="Shown to Superset Managers only, as a newly synced dashboard is until someone publishes it.",
     )
     company_ids = fields.Many2many("res.company", help="Companies the dashboard is offered in. Empty: all companies.")
     category_id = fields.Many2one(
@@ -171,7 +177,7 @@ class SupersetDashboard(models.Model):
                     outcome = "updated"
                 stats[outcome] += 1
         except SupersetError as exc:
-            raise UserError(str(exc)) from exc
+            raise UserError(user_text(self.env, exc)) from exc
         for superset_id, dashboard in existing.items():
             if superset_id not in seen and dashboard.active:
                 dashboard.write({"active": False, "missing_in_superset": True})
@@ -219,6 +225,23 @@ class SupersetDashboard(models.Model):
             _logger.warning("Superset dashboard sync failed: %s", exc)
             return
         _logger.info("Superset dashboard sync: %s", stats)
+
+    # --- publication ----------------------------------------------------------------
+
+    @api.depends("group_ids")
+    def _compute_managers_only(self):
+        manager = self.env.ref("superset_connector.group_superset_manager")
+        for dashboard in self:
+            dashboard.managers_only = dashboard.group_ids == manager
+
+    def _search_managers_only(self, operator, value):
+        # By the group's XML id: its name is translated, so a filter on it fails in other languages.
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Search dashboards shown to managers only with = True or = False."))
+        manager = self.env.ref("superset_connector.group_superset_manager")
+        candidates = self.with_context(active_test=False).search([("group_ids", "in", manager.ids)])
+        ids = candidates.filtered(lambda dashboard: dashboard.group_ids == manager).ids
+        return [("id", "in" if (operator == "=") == value else "not in", ids)]
 
     # --- menus ----------------------------------------------------------------------
 

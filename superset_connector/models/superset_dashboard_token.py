@@ -14,6 +14,7 @@ from ..services.errors import SupersetError, SupersetUnavailable
 from ..services.guest_token import sign_guest_token
 from ..services.rls import ClauseTemplateError, render_clause, summarize
 from .superset_dashboard_dataset import COMPANY_COLUMN
+from .texts import user_text
 
 _logger = logging.getLogger(__name__)
 
@@ -218,7 +219,7 @@ class SupersetDashboard(models.Model):
                 clause = render_clause(rule.clause, values)
             except ClauseTemplateError as exc:
                 raise GuestTokenRefused(
-                    "bad_rule", self.env._("A row-level security rule cannot be applied: %s", exc)
+                    "bad_rule", self.env._("A row-level security rule cannot be applied: %s", user_text(self.env, exc))
                 ) from exc
             if rule.dataset_id:
                 rendered.append({"dataset": rule.superset_dataset_id, "clause": clause})
@@ -242,9 +243,9 @@ class SupersetDashboard(models.Model):
         try:
             self._sync_datasets(self.env["superset.connector"]._get_client(settings, interactive=True))
         except SupersetUnavailable as exc:
-            raise GuestTokenRefused("superset_unavailable", str(exc)) from exc
+            raise GuestTokenRefused("superset_unavailable", user_text(self.env, exc)) from exc
         except SupersetError as exc:
-            raise GuestTokenRefused("superset_error", str(exc)) from exc
+            raise GuestTokenRefused("superset_error", user_text(self.env, exc)) from exc
 
     def _sync_datasets(self, client):
         """Record the datasets this dashboard reads (charts and native filters) and keep
@@ -351,9 +352,9 @@ class SupersetDashboard(models.Model):
         try:
             token = client.guest_token(payload)
         except SupersetUnavailable as exc:
-            raise GuestTokenRefused("superset_unavailable", str(exc)) from exc
+            raise GuestTokenRefused("superset_unavailable", user_text(self.env, exc)) from exc
         except SupersetError as exc:
-            raise GuestTokenRefused("superset_error", str(exc)) from exc
+            raise GuestTokenRefused("superset_error", user_text(self.env, exc)) from exc
         claims = jwt.decode(token, options={"verify_signature": False})  # only to read exp
         expires_at = int(claims.get("exp") or now + 300)
         with _cache_lock:
@@ -385,7 +386,7 @@ class SupersetDashboard(models.Model):
             "code": "embedding_failed",
             "message": self.env._(
                 "%(problem)s\nWhat to change (ask your administrator): %(fix)s",
-                problem=problem.message,
-                fix=problem.fix,
+                problem=user_text(self.env, problem.message),
+                fix=user_text(self.env, problem.fix),
             ),
         }

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..services.rls import PLACEHOLDERS, ClauseTemplateError, validate_clause_template
+from .texts import user_text
 
 
 class SupersetRlsRule(models.Model):
@@ -48,7 +49,9 @@ class SupersetRlsRule(models.Model):
                 validate_clause_template(rule.clause)
             except ClauseTemplateError as exc:
                 raise ValidationError(
-                    self.env._("Invalid clause %(clause)r: %(error)s", clause=rule.clause, error=exc)
+                    self.env._(
+                        "Invalid clause %(clause)r: %(error)s", clause=rule.clause, error=user_text(self.env, exc)
+                    )
                 ) from exc
 
     @api.constrains("dataset_id", "dashboard_id")

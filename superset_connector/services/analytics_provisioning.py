@@ -15,6 +15,10 @@ from urllib.parse import quote
 
 from .errors import SupersetBadResponse, SupersetError, SupersetNotFound
 
+# Services have no env: `_` marks a message that the models translate (services/text.py).
+# pylint: disable=prefer-env-translation
+from .text import _
+
 _logger = logging.getLogger(__name__)
 
 
@@ -105,7 +109,7 @@ def provision(client, target, tables, known_database_id=None, progress=None):
                 report.datasets[table] = client.post_json("/api/v1/dataset/", body)["id"]
                 report.created.append(table)
         except SupersetBadResponse as exc:
-            message = _dataset_clash(client, table, report.database_id) or str(exc)
+            message = _dataset_clash(client, table, report.database_id) or exc.text
             _logger.warning("Superset dataset %s.%s: %s", target.schema, table, message)
             report.failed[table] = message
     return report
@@ -127,10 +131,12 @@ def _dataset_clash(client, table, database_id):
     if not others:
         return None
     other = others[0].get("database", {}).get("database_name", "?")
-    return (
-        f"Superset already has a dataset named {table} (database connection {other!r}); a Superset "
+    return _(
+        "Superset already has a dataset named %(table)s (database connection %(other)r); a Superset "
         "that keeps its metadata in SQLite accepts each table name only once. Keep Superset's metadata "
-        "in PostgreSQL (SQLALCHEMY_DATABASE_URI), or delete that dataset, then connect again."
+        "in PostgreSQL (SQLALCHEMY_DATABASE_URI), or delete that dataset, then connect again.",
+        table=table,
+        other=other,
     )
 
 
@@ -141,12 +147,21 @@ def check_database_connection(client, target):
         client.request("POST", "/api/v1/database/test_connection/", json=body)
     except SupersetBadResponse as exc:
         raise SupersetError(
-            f"Superset could not log in to PostgreSQL at {target.host}:{target.port}, database "
-            f"{target.database}, as role {target.username}: {postgres_reason(exc.detail or exc.message)}.",
-            "Check that this host and port reach PostgreSQL from the Superset server (set "
-            "SUPERSET_CONNECTOR_ANALYTICS_DB_HOST / _PORT for Superset's view of it), that "
-            "pg_hba.conf lets the role in with a password, and create the role again "
-            "(Superset ‣ Analytics Views ‣ Create read-only role) if its password changed.",
+            _(
+                "Superset could not log in to PostgreSQL at %(host)s:%(port)s, database %(database)s, as role "
+                "%(role)s: %(reason)s.",
+                host=target.host,
+                port=target.port,
+                database=target.database,
+                role=target.username,
+                reason=postgres_reason(exc.detail or exc.message),
+            ),
+            _(
+                "Check that this host and port reach PostgreSQL from the Superset server (set "
+                "SUPERSET_CONNECTOR_ANALYTICS_DB_HOST / _PORT for Superset's view of it), that "
+                "pg_hba.conf lets the role in with a password, and create the role again "
+                "(Superset ‣ Analytics Views ‣ Create read-only role) if its password changed."
+            ),
             status=exc.status,
         ) from exc
 
@@ -154,11 +169,11 @@ def check_database_connection(client, target):
 def postgres_reason(text):
     """PostgreSQL's reason in Superset's error text, without the SQLAlchemy wrapping."""
     known = (
-        ("connection refused", "connection refused (nothing listens on that host and port)"),
-        ("password authentication failed", "password authentication failed"),
-        ("could not translate host name", "the host name does not resolve"),
-        ("timeout expired", "the connection timed out"),
-        ("no pg_hba.conf entry", "pg_hba.conf has no entry for this role and host"),
+        ("connection refused", _("connection refused (nothing listens on that host and port)")),
+        ("password authentication failed", _("password authentication failed")),
+        ("could not translate host name", _("the host name does not resolve")),
+        ("timeout expired", _("the connection timed out")),
+        ("no pg_hba.conf entry", _("pg_hba.conf has no entry for this role and host")),
     )
     lowered = text.lower()
     for needle, reason in known:

@@ -12,13 +12,17 @@ from urllib.parse import urlsplit
 from .errors import SupersetAuthError, SupersetError, SupersetUnavailable
 from .guest_token import sign_guest_token
 
+# Services have no env: `_` marks a message that the models translate (services/text.py).
+# pylint: disable=prefer-env-translation
+from .text import _, joined
+
 # What the service account needs, per token mode.
 NEEDED_PERMISSIONS = {
-    ("can_read", "Dashboard"): "list dashboards",
-    ("can_set_embedded", "Dashboard"): "enable embedding on dashboards",
-    ("can_read", "Dataset"): "find the datasets a dashboard uses",
+    ("can_read", "Dashboard"): _("list dashboards"),
+    ("can_set_embedded", "Dashboard"): _("enable embedding on dashboards"),
+    ("can_read", "Dataset"): _("find the datasets a dashboard uses"),
 }
-NEEDED_IN_API_MODE = {("can_grant_guest_token", "SecurityRestApi"): "issue guest tokens"}
+NEEDED_IN_API_MODE = {("can_grant_guest_token", "SecurityRestApi"): _("issue guest tokens")}
 
 
 @dataclass
@@ -44,22 +48,25 @@ def check_connection(client, *, odoo_origin, token_mode, guest_token_secret="", 
         if not client.health():
             report.problems.append(
                 Problem(
-                    f"{url} answers, but not like Superset (GET /health did not return OK).",
-                    "Check that the URL points at the root of the Superset server.",
+                    _("%(url)s answers, but not like Superset (GET /health did not return OK).", url=url),
+                    _("Check that the URL points at the root of the Superset server."),
                 )
             )
             return report
     except SupersetUnavailable as exc:
         report.problems.append(
             Problem(
-                f"Odoo cannot reach Superset at {url}: {exc.message.split(': ', 1)[-1]}",
-                "Check the Superset URL (or the internal URL, when the Odoo server reaches Superset by "
-                f"another address) and that Superset runs; from the Odoo server, `curl {url}/health` "
-                "must print OK.",
+                _("Odoo cannot reach Superset at %(url)s: %(reason)s.", url=url, reason=exc.reason or exc.message),
+                _(
+                    "Check the Superset URL (or the internal URL, when the Odoo server reaches Superset by "
+                    "another address) and that Superset runs; from the Odoo server, `curl %(url)s/health` "
+                    "must print OK.",
+                    url=url,
+                ),
             )
         )
         return report
-    report.facts.append(f"reached {url}")
+    report.facts.append(_("reached %(url)s", url=url))
 
     try:
         client.login()
@@ -69,22 +76,30 @@ def check_connection(client, *, odoo_origin, token_mode, guest_token_secret="", 
         report.problems.append(Problem(exc.message, exc.fix or ""))
         return report
     except SupersetError as exc:
-        report.problems.append(Problem(exc.message, exc.fix or "Check the Superset server's log."))
+        report.problems.append(Problem(exc.message, exc.fix or _("Check the Superset server's log.")))
         return report
-    report.facts.append(f"logged in as {client.username}")
+    report.facts.append(_("logged in as %(username)s", username=client.username))
 
     needed = dict(NEEDED_PERMISSIONS)
     if token_mode == "api":
         needed.update(NEEDED_IN_API_MODE)
     missing = [
-        f"{perm} on {view} (to {why})" for (perm, view), why in needed.items() if (perm, view) not in permissions
+        _("%(permission)s on %(view)s (to %(purpose)s)", permission=perm, view=view, purpose=why)
+        for (perm, view), why in needed.items()
+        if (perm, view) not in permissions
     ]
     if missing:
         report.problems.append(
             Problem(
-                f"The Superset service account {client.username!r} lacks: {'; '.join(missing)}.",
-                "Give it the Admin role, or add these permissions to one of its roles (Superset: Settings ‣ "
-                "List Roles).",
+                _(
+                    "The Superset service account %(username)r lacks: %(missing)s.",
+                    username=client.username,
+                    missing=joined("; ", missing),
+                ),
+                _(
+                    "Give it the Admin role, or add these permissions to one of its roles (Superset: Settings ‣ "
+                    "List Roles)."
+                ),
             )
         )
 
@@ -98,7 +113,7 @@ def check_connection(client, *, odoo_origin, token_mode, guest_token_secret="", 
         if problem:
             report.problems.append(problem)
         else:
-            report.facts.append("Superset accepts tokens signed by Odoo")
+            report.facts.append(_("Superset accepts tokens signed by Odoo"))
     return report
 
 
@@ -109,8 +124,8 @@ def _check_embedding_flag(client, odoo_origin):
         return Problem(exc.message, exc.fix or "")
     if not flags.get("EMBEDDED_SUPERSET"):
         return Problem(
-            "Embedding is disabled in Superset: dashboards cannot be shown inside Odoo.",
-            'In superset_config.py set FEATURE_FLAGS = {"EMBEDDED_SUPERSET": True, ...} and restart Superset.',
+            _("Embedding is disabled in Superset: dashboards cannot be shown inside Odoo."),
+            _('In superset_config.py set FEATURE_FLAGS = {"EMBEDDED_SUPERSET": True, ...} and restart Superset.'),
         )
     return None
 
@@ -129,17 +144,30 @@ def framing_problem(headers, odoo_origin, superset_url):
     x_frame = headers.get("X-Frame-Options", "").strip().upper()
     if x_frame == "DENY" or (x_frame == "SAMEORIGIN" and not same_origin):
         return Problem(
-            f"Superset sends X-Frame-Options: {x_frame}, so browsers refuse to show it inside Odoo ({odoo_origin}).",
-            "In superset_config.py set TALISMAN_CONFIG['frame_options'] = None (and list Odoo in "
-            "frame-ancestors), then restart Superset.",
+            _(
+                "Superset sends X-Frame-Options: %(value)s, so browsers refuse to show it inside Odoo (%(origin)s).",
+                value=x_frame,
+                origin=odoo_origin,
+            ),
+            _(
+                "In superset_config.py set TALISMAN_CONFIG['frame_options'] = None (and list Odoo in "
+                "frame-ancestors), then restart Superset."
+            ),
         )
     ancestors = _csp_directive(headers.get("Content-Security-Policy", ""), "frame-ancestors")
     if ancestors is not None and not _source_allows(ancestors, odoo_origin, same_origin):
+        sources = " ".join(ancestors) or _("nobody")
         return Problem(
-            f"Superset's Content-Security-Policy allows framing only by {' '.join(ancestors) or 'nobody'}, "
-            f"not by Odoo ({odoo_origin}).",
-            f"In superset_config.py add '{odoo_origin}' to TALISMAN_CONFIG['content_security_policy']"
-            "['frame-ancestors'], then restart Superset.",
+            _(
+                "Superset's Content-Security-Policy allows framing only by %(sources)s, not by Odoo (%(origin)s).",
+                sources=sources,
+                origin=odoo_origin,
+            ),
+            _(
+                "In superset_config.py add '%(origin)s' to TALISMAN_CONFIG['content_security_policy']"
+                "['frame-ancestors'], then restart Superset.",
+                origin=odoo_origin,
+            ),
         )
     return None
 
@@ -147,9 +175,11 @@ def framing_problem(headers, odoo_origin, superset_url):
 def _check_local_token(client, secret, audience):
     if not secret:
         return Problem(
-            "Token mode is 'Signed by Odoo' but no guest-token secret is set.",
-            "Enter Superset's GUEST_TOKEN_JWT_SECRET in Settings ‣ Superset (or set "
-            "SUPERSET_CONNECTOR_GUEST_TOKEN_SECRET in the server environment).",
+            _("Token mode is 'Signed by Odoo' but no guest-token secret is set."),
+            _(
+                "Enter Superset's GUEST_TOKEN_JWT_SECRET in Settings ‣ Superset (or set "
+                "SUPERSET_CONNECTOR_GUEST_TOKEN_SECRET in the server environment)."
+            ),
         )
     # A probe token for a dashboard that does not exist and no rule: it opens nothing.
     token, _expires = sign_guest_token(
@@ -166,9 +196,11 @@ def _check_local_token(client, secret, audience):
         return Problem(exc.message, exc.fix or "")
     if response.status_code != 200:
         return Problem(
-            "Superset refused a guest token signed by Odoo: the guest-token secret or audience does not match "
-            "Superset's.",
-            "Make them equal to GUEST_TOKEN_JWT_SECRET and GUEST_TOKEN_JWT_AUDIENCE in superset_config.py.",
+            _(
+                "Superset refused a guest token signed by Odoo: the guest-token secret or audience does not match "
+                "Superset's."
+            ),
+            _("Make them equal to GUEST_TOKEN_JWT_SECRET and GUEST_TOKEN_JWT_AUDIENCE in superset_config.py."),
         )
     return None
 
@@ -208,7 +240,10 @@ def diagnose_embedding(client, embedded_uuid, odoo_origin):
     url = client.base_url
     try:
         if not client.health():
-            return Problem(f"{url} does not answer like Superset.", "Check the Superset URL in Settings ‣ Superset.")
+            return Problem(
+                _("%(url)s does not answer like Superset.", url=url),
+                _("Check the Superset URL in Settings ‣ Superset."),
+            )
     except SupersetUnavailable as exc:
         return Problem(exc.message, exc.fix or "")
     problem = _check_embedding_flag(client, odoo_origin)
@@ -227,22 +262,29 @@ def diagnose_embedding(client, embedded_uuid, odoo_origin):
         return Problem(exc.message, exc.fix or "")
     if response.status_code == 403:
         return Problem(
-            f"Superset refuses to show this dashboard inside {odoo_origin}: that address is not among the "
-            "dashboard's allowed domains (Superset compares them with the page's Referer).",
-            "Sync the dashboards again (BI Dashboards ‣ Superset ‣ Dashboards ‣ Sync from Superset), which allows "
-            "this Odoo's address; when users open Odoo by another address, add it in Settings ‣ Superset ‣ Other "
-            "Odoo addresses first.",
+            _(
+                "Superset refuses to show this dashboard inside %(origin)s: that address is not among the "
+                "dashboard's allowed domains (Superset compares them with the page's Referer).",
+                origin=odoo_origin,
+            ),
+            _(
+                "Sync the dashboards again (BI Dashboards ‣ Superset ‣ Dashboards ‣ Sync from Superset), which "
+                "allows this Odoo's address; when users open Odoo by another address, add it in Settings ‣ "
+                "Superset ‣ Other Odoo addresses first."
+            ),
         )
     if response.status_code == 404:
         return Problem(
-            "Superset has no embedded configuration for this dashboard any more.",
-            "Sync the dashboards again (BI Dashboards ‣ Superset ‣ Dashboards ‣ Sync from Superset).",
+            _("Superset has no embedded configuration for this dashboard any more."),
+            _("Sync the dashboards again (BI Dashboards ‣ Superset ‣ Dashboards ‣ Sync from Superset)."),
         )
     problem = framing_problem(response.headers, odoo_origin, url)
     if problem:
         return problem
     return Problem(
-        "Superset serves the dashboard's embedded page, but the page did not answer inside Odoo.",
-        "Check that your browser reaches Superset at its URL, and that no proxy or browser extension removes the "
-        "Referer header of the page.",
+        _("Superset serves the dashboard's embedded page, but the page did not answer inside Odoo."),
+        _(
+            "Check that your browser reaches Superset at its URL, and that no proxy or browser extension removes "
+            "the Referer header of the page."
+        ),
     )

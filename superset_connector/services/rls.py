@@ -7,8 +7,15 @@ Nothing a user or a request sends is ever pasted into a clause.
 
 import string
 
+# Services have no env: `_` marks a message that the models translate (services/text.py).
+# pylint: disable=prefer-env-translation
+from .text import _
+
 PLACEHOLDERS = ("company_ids", "user_id", "partner_id", "commercial_partner_id")
 DEFAULT_COMPANY_CLAUSE = "company_id IN ({company_ids})"
+# Values for messages are computed outside `_()`: Odoo's term export cannot read an
+# f-string or an expression with literals inside the call.
+SHOWN_PLACEHOLDERS = ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
 
 
 class ClauseTemplateError(ValueError):
@@ -19,27 +26,37 @@ def validate_clause_template(template):
     """Raise ClauseTemplateError unless template is one safe SQL boolean expression."""
     text = (template or "").strip()
     if not text:
-        raise ClauseTemplateError("The clause is empty.")
+        raise ClauseTemplateError(_("The clause is empty."))
     if ";" in text:
-        raise ClauseTemplateError("A clause is one condition: statement separators (;) are not allowed.")
+        raise ClauseTemplateError(_("A clause is one condition: statement separators (;) are not allowed."))
     if "--" in text or "/*" in text or "*/" in text:
-        raise ClauseTemplateError("SQL comments (-- or /* */) are not allowed in a clause.")
+        raise ClauseTemplateError(_("SQL comments (-- or /* */) are not allowed in a clause."))
     _check_quotes_and_parentheses(text)
     try:
         fields = list(string.Formatter().parse(text))
     except ValueError as exc:
         raise ClauseTemplateError(
-            f"Unbalanced braces: write placeholders as {{company_ids}}, and a literal brace as {{{{ ({exc})."
+            _(
+                "Unbalanced braces: write placeholders as {company_ids}, and a literal brace as {{ (%(error)s).",
+                error=str(exc),
+            )
         ) from exc
     for _literal, name, spec, conversion in fields:
         if name is None:
             continue
+        shown = f"{{{name}}}"
         if name not in PLACEHOLDERS:
             raise ClauseTemplateError(
-                f"Unknown placeholder {{{name}}}: use one of " + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS) + "."
+                _(
+                    "Unknown placeholder %(placeholder)s: use one of %(placeholders)s.",
+                    placeholder=shown,
+                    placeholders=SHOWN_PLACEHOLDERS,
+                )
             )
         if spec or conversion:
-            raise ClauseTemplateError(f"Placeholder {{{name}}} takes no format or conversion.")
+            raise ClauseTemplateError(
+                _("Placeholder %(placeholder)s takes no format or conversion.", placeholder=shown)
+            )
 
 
 def _check_quotes_and_parentheses(text):
@@ -62,12 +79,12 @@ def _check_quotes_and_parentheses(text):
         elif char == ")":
             depth -= 1
             if depth < 0:
-                raise ClauseTemplateError("Unbalanced parentheses: a ')' closes nothing.")
+                raise ClauseTemplateError(_("Unbalanced parentheses: a ')' closes nothing."))
         index += 1
     if quote:
-        raise ClauseTemplateError(f"Unbalanced quotes: a {quote} is never closed.")
+        raise ClauseTemplateError(_("Unbalanced quotes: a %(quote)s is never closed.", quote=quote))
     if depth:
-        raise ClauseTemplateError("Unbalanced parentheses: a '(' is never closed.")
+        raise ClauseTemplateError(_("Unbalanced parentheses: a '(' is never closed."))
 
 
 def render_clause(template, values):
@@ -84,7 +101,8 @@ def render_clause(template, values):
     used = {name for _l, name, _s, _c in string.Formatter().parse(template) if name}
     missing = sorted(name for name in used if rendered[name] is None)
     if missing:
-        raise ClauseTemplateError(f"No value for {', '.join(missing)}.")
+        missing = ", ".join(missing)
+        raise ClauseTemplateError(_("No value for %(placeholders)s.", placeholders=missing))
     return template.strip().format(**{k: v for k, v in rendered.items() if v is not None})
 
 

@@ -26,6 +26,10 @@ from .errors import (
     SupersetUnavailable,
 )
 
+# Services have no env: `_` marks a message that the models translate (services/text.py).
+# pylint: disable=prefer-env-translation
+from .text import _
+
 _logger = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
@@ -96,14 +100,16 @@ class SupersetClient:
         match = re.search(r'data-bootstrap="([^"]*)"', response.text)
         if not match:
             raise SupersetBadResponse(
-                f"{self.base_url}/login/ does not carry Superset's bootstrap data.",
-                "Check that the URL points at the root of a Superset 4+ server.",
+                _("%(url)s/login/ does not carry Superset's bootstrap data.", url=self.base_url),
+                _("Check that the URL points at the root of a Superset 4+ server."),
             )
         try:
             bootstrap = json.loads(html.unescape(match.group(1)))
             return bootstrap["common"]["feature_flags"]
         except (ValueError, KeyError) as exc:
-            raise SupersetBadResponse(f"Superset's bootstrap data at {self.base_url}/login/ is unreadable.") from exc
+            raise SupersetBadResponse(
+                _("Superset's bootstrap data at %(url)s/login/ is unreadable.", url=self.base_url)
+            ) from exc
 
     def page_headers(self, path="/login/"):
         """Response headers of a Superset page (framing policy lives there)."""
@@ -129,7 +135,7 @@ class SupersetClient:
             if len(dashboards) == total:
                 return list(dashboards.values())
         raise SupersetBadResponse(
-            "Superset's dashboard list kept changing while Odoo read it.", "Sync again in a moment."
+            _("Superset's dashboard list kept changing while Odoo read it."), _("Sync again in a moment.")
         )
 
     def _list_dashboards_once(self, page_size):
@@ -232,9 +238,14 @@ class SupersetClient:
             self.breaker.before_call()
         except CircuitOpenError as exc:
             raise SupersetUnavailable(
-                f"Superset is unavailable ({exc.failures} failed calls in a row to {self.base_url}); "
-                f"Odoo tries again in {exc.retry_in:.0f} s.",
-                "Check that Superset is running and reachable from the Odoo server.",
+                _(
+                    "Superset is unavailable (%(failures)s failed calls in a row to %(url)s); "
+                    "Odoo tries again in %(seconds)s s.",
+                    failures=exc.failures,
+                    url=self.base_url,
+                    seconds=round(exc.retry_in),
+                ),
+                _("Check that Superset is running and reachable from the Odoo server."),
             ) from exc
         try:
             result = call()
@@ -260,14 +271,17 @@ class SupersetClient:
         )
         if response.status_code in (400, 401, 403):
             raise SupersetAuthError(
-                f"Superset rejected the service account {self.username!r}: wrong username or password.",
-                "Correct them in Settings ‣ Superset (or in the server environment if set there).",
+                _(
+                    "Superset rejected the service account %(username)r: wrong username or password.",
+                    username=self.username,
+                ),
+                _("Correct them in Settings ‣ Superset (or in the server environment if set there)."),
                 status=response.status_code,
             )
         self._raise_for_status(response, "POST", "/api/v1/security/login")
         body = self._check_json(response, "/api/v1/security/login")
         if "access_token" not in body:
-            raise SupersetBadResponse(f"Superset's login answer has no access token ({self.base_url}).")
+            raise SupersetBadResponse(_("Superset's login answer has no access token (%(url)s).", url=self.base_url))
         self._session = session
         self._access_token = body["access_token"]
         self._refresh_token = body.get("refresh_token")
@@ -342,11 +356,11 @@ class SupersetClient:
             try:
                 response = session.request(method, url, timeout=self.timeout, **kwargs)
             except requests.Timeout as exc:
-                last_error = (
-                    f"no answer within {self.timeout[1]:g} s"
-                    if isinstance(exc, requests.ReadTimeout)
-                    else f"no connection within {self.timeout[0]:g} s"
-                )
+                connect, read = (f"{seconds:g}" for seconds in self.timeout)
+                if isinstance(exc, requests.ReadTimeout):
+                    last_error = _("no answer within %(seconds)s s", seconds=read)
+                else:
+                    last_error = _("no connection within %(seconds)s s", seconds=connect)
                 continue
             except requests.ConnectionError as exc:
                 last_error = _connection_reason(exc)
@@ -357,8 +371,9 @@ class SupersetClient:
             return response
         _logger.warning("Superset call %s %s failed after %d attempts: %s", method, path, self.retries + 1, last_error)
         raise SupersetUnavailable(
-            f"Superset is unavailable at {self.base_url}: {last_error}.",
-            "Check that Superset is running and that this URL is reachable from the Odoo server.",
+            _("Superset is unavailable at %(url)s: %(reason)s.", url=self.base_url, reason=last_error),
+            _("Check that Superset is running and that this URL is reachable from the Odoo server."),
+            reason=last_error,
         )
 
     def _raise_for_status(self, response, method, path):
@@ -366,23 +381,23 @@ class SupersetClient:
         if status < 400:
             return
         reason = _error_detail(response)
-        detail = f" ({reason})" if reason else ""
+        call = f"{method} {path} ({reason})" if reason else f"{method} {path}"  # Superset's words, untranslated
         if status == 401:
             raise SupersetAuthError(
-                f"Superset refused the service account {self.username!r} for {method} {path}{detail}.",
-                "Check the username and password in Settings ‣ Superset.",
+                _("Superset refused the service account %(username)r for %(call)s.", username=self.username, call=call),
+                _("Check the username and password in Settings ‣ Superset."),
                 status=status,
             )
         if status == 403:
             raise SupersetPermissionError(
-                f"The Superset service account {self.username!r} may not {method} {path}{detail}.",
-                "Give it the Admin role, or the missing permission, in Superset (Settings ‣ List Roles).",
+                _("The Superset service account %(username)r may not %(call)s.", username=self.username, call=call),
+                _("Give it the Admin role, or the missing permission, in Superset (Settings ‣ List Roles)."),
                 status=status,
             )
         if status == 404:
-            raise SupersetNotFound(f"Superset has no {path}{detail}.", status=status)
+            raise SupersetNotFound(_("Superset has no %(call)s.", call=call.split(" ", 1)[1]), status=status)
         raise SupersetBadResponse(
-            f"Superset answered HTTP {status} to {method} {path}{detail}.", status=status, detail=reason
+            _("Superset answered HTTP %(status)s to %(call)s.", status=status, call=call), status=status, detail=reason
         )
 
     def _check_json(self, response, path):
@@ -390,8 +405,12 @@ class SupersetClient:
             return response.json()
         except ValueError as exc:
             raise SupersetBadResponse(
-                f"Superset's answer to {path} is not JSON: is {self.base_url} really a Superset server?",
-                "Check the Superset URL in Settings ‣ Superset.",
+                _(
+                    "Superset's answer to %(path)s is not JSON: is %(url)s really a Superset server?",
+                    path=path,
+                    url=self.base_url,
+                ),
+                _("Check the Superset URL in Settings ‣ Superset."),
             ) from exc
 
 
@@ -410,12 +429,12 @@ def _is_token_rejected(response):
 def _connection_reason(exc):
     text = str(exc)
     if "Name or service not known" in text or "Failed to resolve" in text or "nodename nor servname" in text:
-        return "the host name does not resolve"
+        return _("the host name does not resolve")
     if "Connection refused" in text:
-        return "connection refused (nothing listens there)"
+        return _("connection refused (nothing listens there)")
     if "SSL" in text or "certificate" in text:
-        return "TLS/certificate error"
-    return "connection failed"
+        return _("TLS/certificate error")
+    return _("connection failed")
 
 
 def _error_detail(response):
