@@ -100,3 +100,14 @@ class TestFrenchUser(SupersetCommonMixin, HttpCase):
         self.assertNotIn(self.dash_everyone, found)
         self.assertIn(shared, Dashboard.search([("managers_only", "=", False)]))
         self.assertNotIn(unpublished, Dashboard.search([("managers_only", "!=", True)]))
+
+    def test_the_web_client_gets_the_dashboard_screen_in_french(self):
+        """The JavaScript terms (the dashboard screen's own messages) reach the browser translated."""
+        response = self.url_open("/web/webclient/translations/test?mods=superset_connector&lang=fr_FR")
+        messages = {
+            message["id"]: message["string"] for message in response.json()["modules"]["superset_connector"]["messages"]
+        }
+        self.assertEqual(
+            messages["The dashboard's access could not be renewed. Retry."],
+            "L'accès au tableau de bord n'a pas pu être renouvelé. Réessayez.",
+        )
