@@ -1,6 +1,8 @@
 """Run with the Superset venv's python after `superset db upgrade` and `superset init`.
 
-Creates the admin user and the minimal role guest tokens run as (GUEST_ROLE_NAME).
+Creates the admin user and the minimal role guest tokens run as (GUEST_ROLE_NAME), and
+lets anonymous requests read Superset's language packs (an embedded page fetches its
+translations without the guest token).
 Idempotent: running it again changes nothing.
 """
 
@@ -25,6 +27,8 @@ GUEST_PERMISSIONS = [
     ("can_get_drill_info", "Dataset"),
     ("can_log", "Superset"),
 ]
+# The embedded page's translations (/superset/language_pack/<locale>/), nothing else.
+PUBLIC_PERMISSIONS = [("can_language_pack", "Superset")]
 
 
 def main():
@@ -38,14 +42,16 @@ def main():
             admin = sm.find_role("Admin")
             if not sm.add_user(username, "Superset", "Admin", f"{username}@example.com", admin, password=password):
                 sys.exit(f"could not create the Superset user {username}")
-        role = sm.find_role(role_name) or sm.add_role(role_name)
         missing = []
-        for permission, view in GUEST_PERMISSIONS:
-            pvm = sm.find_permission_view_menu(permission, view)
-            if pvm is None:
-                missing.append(f"{permission} on {view}")
-            elif pvm not in role.permissions:
-                sm.add_permission_role(role, pvm)
+        public = app.config["AUTH_ROLE_PUBLIC"]
+        for name, permissions in ((role_name, GUEST_PERMISSIONS), (public, PUBLIC_PERMISSIONS)):
+            role = sm.find_role(name) or sm.add_role(name)
+            for permission, view in permissions:
+                pvm = sm.find_permission_view_menu(permission, view)
+                if pvm is None:
+                    missing.append(f"{permission} on {view}")
+                elif pvm not in role.permissions:
+                    sm.add_permission_role(role, pvm)
         db.session.commit()
         if missing:
             sys.exit(f"permissions missing in this Superset: {', '.join(missing)}")

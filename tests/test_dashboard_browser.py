@@ -190,17 +190,23 @@ def toggle_companies(browser, *companies):
     wait(browser).until(lambda b: b.execute_script("return window.scBeforeSwitch === undefined;"))
 
 
-def chart_data_statuses(browser, since):
-    """HTTP statuses of the chart-data requests the browser made after `since` (epoch s)."""
-    statuses = []
+def responses(browser, since, path):
+    """(URL, HTTP status) of the responses to requests for path that the browser got
+    after `since` (epoch s), iframes included."""
+    found = []
     for entry in browser.get_log("performance"):
         message = json.loads(entry["message"])["message"]
         if message.get("method") != "Network.responseReceived" or entry["timestamp"] / 1000 < since:
             continue
         response = message["params"]["response"]
-        if "/api/v1/chart/data" in response["url"]:
-            statuses.append(response["status"])
-    return statuses
+        if path in response["url"]:
+            found.append((response["url"], response["status"]))
+    return found
+
+
+def chart_data_statuses(browser, since):
+    """HTTP statuses of the chart-data requests the browser made after `since` (epoch s)."""
+    return [status for _url, status in responses(browser, since, "/api/v1/chart/data")]
 
 
 def test_user_sees_their_company_figure(browser, site, artifacts_dir):
@@ -213,6 +219,53 @@ def test_user_sees_their_company_figure(browser, site, artifacts_dir):
     assert "/embedded/" in iframe.get_attribute("src") and "uiConfig=0" in iframe.get_attribute("src")
     assert iframe.get_attribute("referrerpolicy") == "strict-origin-when-cross-origin"
     browser.save_screenshot(str(artifacts_dir / "dashboard-in-odoo.png"))
+
+
+def language_packs(browser, since):
+    """(locale, HTTP status) of the Superset language packs the browser fetched after `since`."""
+    found = responses(browser, since, "/superset/language_pack/")
+    return [(url.rstrip("/").rsplit("/", 1)[-1], status) for url, status in found]
+
+
+def test_superset_speaks_the_users_language(browser, site, artifacts_dir):
+    """A French user's embedded dashboard asks Superset for French, and Superset's page
+    loads its French translations; an English user's stays in English (no pack asked)."""
+    admin = site["admin"]
+    wizard = admin.call("base.language.install", "create", {"lang_ids": [[6, 0, [admin.ref("base.lang_fr")]]]})
+    admin.call("base.language.install", "lang_install", [wizard])
+    admin.call(
+        "res.users",
+        "create",
+        {
+            "name": "Amélie",
+            "login": "amelie",
+            "password": PASSWORD,
+            "lang": "fr_FR",
+            "company_id": site["companies"][0],
+            "company_ids": [[6, 0, [site["companies"][0]]]],
+            "groups_id": [[4, admin.ref("superset_connector.group_superset_user")]],
+        },
+    )
+    cases = (("amelie", "fr", {("fr", 200)}, "version préliminaire"), ("alice", "en", set(), "draft"))
+    for user, locale, packs, draft_badge in cases:
+        login(browser, site, user)
+        browser.get_log("performance")  # what came before is not this page's
+        opened = time.time()
+        open_from_menu(browser, site)
+        big_number(browser, total(site["companies"][0]))
+        src = browser.find_element(By.CSS_SELECTOR, "iframe.o_superset_iframe").get_attribute("src")
+        assert f"_l_={locale}" in src, src
+        # A set: the app opens its first dashboard before the menu click opens this one.
+        assert set(language_packs(browser, opened)) == packs
+        browser.save_screenshot(str(artifacts_dir / f"dashboard-in-{locale}.png"))
+        # Superset's own words on the page: the unpublished dashboard's badge.
+        browser.switch_to.frame(browser.find_element(By.CSS_SELECTOR, "iframe.o_superset_iframe"))
+        try:
+            wait(browser).until(
+                lambda b, badge=draft_badge: badge in b.execute_script("return document.body.innerText").lower()
+            )
+        finally:
+            browser.switch_to.default_content()
 
 
 def test_company_switcher_changes_the_figure(browser, site):

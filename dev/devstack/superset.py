@@ -1,5 +1,6 @@
 """Superset 6.1: configuration from the template, bootstrapped metadata, the server."""
 
+import hashlib
 import os
 import secrets
 import shutil
@@ -66,10 +67,12 @@ def _env(venv, config_path, home):
 def metadata_template(venv):
     """A metadata database with Superset's schema, roles, admin and guest role.
 
-    Built once per Superset venv; each instance starts from a copy (seconds, not a minute).
+    Built once per Superset venv and bootstrap script (a changed role or permission
+    needs a new one); each instance starts from a copy (seconds, not a minute).
     """
     folder = settings.cache_dir() / "superset" / Path(venv).name
-    template = folder / "metadata-template.db"
+    bootstrap = hashlib.sha256(BOOTSTRAP.read_bytes()).hexdigest()[:12]
+    template = folder / f"metadata-template-{bootstrap}.db"
     if template.exists():
         return template
     with cache_lock("superset-metadata"):
@@ -101,6 +104,9 @@ def metadata_template(venv):
         )
         (work / "superset.db").rename(template)
         shutil.rmtree(work, ignore_errors=True)
+        for older in folder.glob("metadata-template*.db"):
+            if older != template:
+                older.unlink()
     return template
 
 

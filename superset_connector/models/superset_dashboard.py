@@ -4,6 +4,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..services.errors import SupersetError, SupersetNotFound
+from ..services.superset_locale import superset_locale
 from .texts import user_text
 
 _logger = logging.getLogger(__name__)
@@ -93,7 +94,12 @@ class SupersetDashboard(models.Model):
             | (0 if self.show_tabs else UI_HIDE_TAB)
             | (0 if self.show_chart_controls else UI_HIDE_CHART_CONTROLS)
         )
-        return {"ui_config": bits, "show_filters": self.show_filters, "expand_filters": self.expand_filters}
+        return {
+            "ui_config": bits,
+            "show_filters": self.show_filters,
+            "expand_filters": self.expand_filters,
+            "locale": superset_locale(self.env.lang),
+        }
 
     # --- overrides ------------------------------------------------------------------
 

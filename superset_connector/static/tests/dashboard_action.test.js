@@ -150,4 +150,14 @@ describe("embedded channel", () => {
             "https://bi.example.com/embedded/abc-123?uiConfig=9&show_filters=false&expand_filters=true"
         );
     });
+
+    test("the embedded URL asks Superset for the user's language", () => {
+        const url = embeddedUrl("https://bi.example.com", "abc-123", {
+            ui_config: 0,
+            show_filters: true,
+            expand_filters: false,
+            locale: "pt_BR",
+        });
+        expect(new URL(url).searchParams.get("_l_")).toBe("pt_BR");
+    });
 });

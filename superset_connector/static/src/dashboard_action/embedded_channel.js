@@ -115,11 +115,11 @@ export class EmbeddedChannel {
 }
 
 /**
- * The embedded page's address, with Superset's display options.
+ * The embedded page's address, with Superset's display options and language.
  *
  * @param {string} supersetUrl
  * @param {string} embeddedUuid
- * @param {{ui_config: number, show_filters: boolean, expand_filters: boolean}} uiConfig
+ * @param {{ui_config: number, show_filters: boolean, expand_filters: boolean, locale?: string}} uiConfig
  */
 export function embeddedUrl(supersetUrl, embeddedUuid, uiConfig) {
     const params = new URLSearchParams({
@@ -127,5 +127,8 @@ export function embeddedUrl(supersetUrl, embeddedUuid, uiConfig) {
         show_filters: String(Boolean(uiConfig.show_filters)),
         expand_filters: String(Boolean(uiConfig.expand_filters)),
     });
+    if (uiConfig.locale) {
+        params.set("_l_", uiConfig.locale); // Superset's locale argument for one page
+    }
     return `${supersetUrl.replace(/\/+$/, "")}/embedded/${encodeURIComponent(embeddedUuid)}?${params}`;
 }
