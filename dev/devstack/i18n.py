@@ -7,6 +7,7 @@ from pathlib import Path
 
 from . import odoo, procs, settings
 from .console import SetupError, step
+from .venvs import python_of
 
 MODULE = "superset_connector"
 POT = settings.REPO / MODULE / "i18n" / f"{MODULE}.pot"
@@ -53,7 +54,7 @@ def update_pot(stack):
         step(f"Merging the template into {', '.join(path.name for path in translations)}")
         log = work / "merge.log"
         procs.run(
-            [str(stack.odoo_venv / "bin" / "python"), str(Path(__file__).with_name("po_merge.py")), str(POT)]
+            [python_of(stack.odoo_venv), str(Path(__file__).with_name("po_merge.py")), str(POT)]
             + [str(path) for path in translations],
             log,
             what="merging the template into the translations",

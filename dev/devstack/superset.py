@@ -10,7 +10,7 @@ from pathlib import Path
 from . import settings
 from .console import SetupError, step
 from .procs import Server, run
-from .venvs import cache_lock
+from .venvs import cache_lock, python_of
 
 TEMPLATE = settings.REPO / "dev" / "superset_config.py.tmpl"
 BOOTSTRAP = settings.REPO / "dev" / "superset_bootstrap.py"
@@ -97,7 +97,7 @@ def metadata_template(venv):
         run([superset, "init"], log, env=env, what="superset init")
         user, password = settings.superset_admin()
         run(
-            [str(Path(venv) / "bin" / "python"), str(BOOTSTRAP), user, password, GUEST_ROLE],
+            [python_of(venv), str(BOOTSTRAP), user, password, GUEST_ROLE],
             log,
             env=env,
             what="creating Superset's admin user and guest role",

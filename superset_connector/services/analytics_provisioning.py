@@ -166,17 +166,20 @@ def check_database_connection(client, target):
         ) from exc
 
 
+# PostgreSQL's words in a failed connection, and what they mean in plain ones.
+POSTGRES_REASONS = (
+    ("connection refused", _("connection refused (nothing listens on that host and port)")),
+    ("password authentication failed", _("password authentication failed")),
+    ("could not translate host name", _("the host name does not resolve")),
+    ("timeout expired", _("the connection timed out")),
+    ("no pg_hba.conf entry", _("pg_hba.conf has no entry for this role and host")),
+)
+
+
 def postgres_reason(text):
     """PostgreSQL's reason in Superset's error text, without the SQLAlchemy wrapping."""
-    known = (
-        ("connection refused", _("connection refused (nothing listens on that host and port)")),
-        ("password authentication failed", _("password authentication failed")),
-        ("could not translate host name", _("the host name does not resolve")),
-        ("timeout expired", _("the connection timed out")),
-        ("no pg_hba.conf entry", _("pg_hba.conf has no entry for this role and host")),
-    )
     lowered = text.lower()
-    for needle, reason in known:
+    for needle, reason in POSTGRES_REASONS:
         if needle in lowered:
             return reason
     fatal = re.search(r"FATAL:\s*([^\n]+)", text)

@@ -381,7 +381,8 @@ class SupersetClient:
         if status < 400:
             return
         reason = _error_detail(response)
-        call = f"{method} {path} ({reason})" if reason else f"{method} {path}"  # Superset's words, untranslated
+        where = f"{path} ({reason})" if reason else path  # Superset's words, untranslated
+        call = f"{method} {where}"
         if status == 401:
             raise SupersetAuthError(
                 _("Superset refused the service account %(username)r for %(call)s.", username=self.username, call=call),
@@ -395,7 +396,7 @@ class SupersetClient:
                 status=status,
             )
         if status == 404:
-            raise SupersetNotFound(_("Superset has no %(call)s.", call=call.split(" ", 1)[1]), status=status)
+            raise SupersetNotFound(_("Superset has no %(call)s.", call=where), status=status)
         raise SupersetBadResponse(
             _("Superset answered HTTP %(status)s to %(call)s.", status=status, call=call), status=status, detail=reason
         )
