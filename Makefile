@@ -18,7 +18,7 @@ stop:  ## stop the demo servers
 lint:  ## ruff + pylint-odoo
 	@$(DEVSTACK) lint
 
-bench:  ## benchmarks (they print figures); NAME=guest_token or NAME=analytics for one
+bench:  ## benchmarks (they print figures); NAME=guest_token, analytics or token_log_purge for one
 	@$(DEVSTACK) bench $(NAME)
 
 setup:  ## only the set-up (venvs, template databases, Superset metadata)

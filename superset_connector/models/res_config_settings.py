@@ -1,8 +1,12 @@
 from dataclasses import replace
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 from ..services.config import PARAM_PREFIX, SECRET_KEYS
+
+# Below this, the renewal a fifth of the lifetime before expiry comes every few seconds.
+MIN_TOKEN_TTL = 30
 
 
 def _secret_state(env, source):
@@ -61,6 +65,12 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="superset_connector.token_ttl",
         help="Guest tokens expire after this many seconds; the dashboard gets a fresh one before that.",
     )
+    superset_token_log_days = fields.Integer(
+        string="Keep the log (days)",
+        default=90,
+        config_parameter="superset_connector.token_log_days",
+        help="A daily cron deletes the guest token log rows older than this.",
+    )
     superset_connect_timeout = fields.Float(
         string="Connect timeout (s)", default=5.0, config_parameter="superset_connector.connect_timeout"
     )
@@ -89,6 +99,34 @@ class ResConfigSettings(models.TransientModel):
         for settings in self:
             settings.superset_password_state = password
             settings.superset_guest_token_secret_state = guest_secret
+
+    # --- constraints ----------------------------------------------------------------
+
+    @api.constrains(
+        "superset_token_ttl", "superset_connect_timeout", "superset_read_timeout", "superset_token_log_days"
+    )
+    def _check_superset_numbers(self):
+        # A zero or negative value would be stored as is and break every dashboard later
+        # (tokens born expired, calls that time out at once, a log purged of everything).
+        for settings in self:
+            if settings.superset_token_ttl < MIN_TOKEN_TTL:
+                raise ValidationError(
+                    self.env._(
+                        "The token lifetime must be at least %(min)s seconds (it is %(value)s): "
+                        "a dashboard renews its token shortly before it expires.",
+                        min=MIN_TOKEN_TTL,
+                        value=settings.superset_token_ttl,
+                    )
+                )
+            if settings.superset_connect_timeout <= 0 or settings.superset_read_timeout <= 0:
+                raise ValidationError(self.env._("The timeouts of the calls to Superset must be more than 0 seconds."))
+            if settings.superset_token_log_days < 1:
+                raise ValidationError(
+                    self.env._(
+                        "The guest token log must be kept at least 1 day (it is %(value)s).",
+                        value=settings.superset_token_log_days,
+                    )
+                )
 
     # --- overrides ------------------------------------------------------------------
 

@@ -19,6 +19,8 @@ LOG_COLUMNS = (
     "error_code",
     "reason",
 )
+# Rows the retention cron deletes per call (one transaction each).
+PURGE_BATCH = 10_000
 
 
 class SupersetGuestTokenLog(models.Model):
@@ -73,11 +75,24 @@ class SupersetGuestTokenLog(models.Model):
     # --- actions --------------------------------------------------------------------
 
     @api.model
-    def _cron_purge(self):
-        """Delete rows older than superset_connector.token_log_days (default 90)."""
+    def _cron_purge(self, batch_size=PURGE_BATCH):
+        """Delete rows older than superset_connector.token_log_days (default 90), oldest
+        first, at most batch_size per call. A dashboard left open renews its token every few
+        minutes, so the log can hold millions of rows: one unbounded delete would hold all
+        their ids in the worker's memory and may outlive the cron's time limit. Each call
+        reports its progress; Odoo's cron runner commits and calls again while rows remain,
+        and the trigger below finishes the backlog after a manual run too."""
         days = int(self.env["ir.config_parameter"].sudo().get_param("superset_connector.token_log_days", 90) or 90)
-        old = self.sudo().search([("create_date", "<", fields.Datetime.subtract(fields.Datetime.now(), days=days))])
-        count = len(old)
-        old.unlink()
-        _logger.info("Superset guest token log: %d rows older than %d days deleted", count, days)
-        return count
+        old_domain = [("create_date", "<", fields.Datetime.subtract(fields.Datetime.now(), days=days))]
+        logs = self.sudo()
+        batch = logs.search(old_domain, order="create_date, id", limit=batch_size)
+        batch.unlink()
+        remaining = logs.search_count(old_domain)
+        cron = self.env.ref("superset_connector.ir_cron_superset_guest_token_log_purge", raise_if_not_found=False)
+        self.env["ir.cron"]._notify_progress(done=len(batch), remaining=remaining)
+        if remaining and cron:
+            cron._trigger()
+        _logger.info(
+            "Superset guest token log: %d rows older than %d days deleted, %d left", len(batch), days, remaining
+        )
+        return len(batch)

@@ -322,6 +322,42 @@ class TestGuestTokenRules(GuestTokenMixin, TransactionCase):
         self.assertFalse(old.exists())
         self.assertTrue(recent.exists())
 
+    def test_retention_cron_deletes_a_backlog_in_batches_with_progress(self):
+        """Five old rows, batches of two: each call deletes the two oldest, tells Odoo's cron
+        runner how many are left and triggers the cron again; the recent row stays."""
+        Log = self.env["superset.guest.token.log"]
+        self.env["ir.config_parameter"].sudo().set_param("superset_connector.token_log_days", 30)
+        long_ago = fields.Datetime.subtract(fields.Datetime.now(), days=40)
+        old = Log.create([{"outcome": "issued", "create_date": long_ago} for _ in range(5)])
+        recent = Log.create({"outcome": "issued"})
+        cron = self.env.ref("superset_connector.ir_cron_superset_guest_token_log_purge")
+        Trigger = self.env["ir.cron.trigger"]
+        progress_seen = []
+        for _ in range(4):
+            triggers_before = Trigger.search_count([("cron_id", "=", cron.id)])
+            cron_run, progress = cron._add_progress()  # what Odoo's cron runner does before each call
+            progress_id = cron_run.env.context["ir_cron_progress_id"]
+            deleted = Log.with_context(ir_cron_progress_id=progress_id)._cron_purge(batch_size=2)
+            progress_seen.append((deleted, progress.done, progress.remaining))
+            triggered = Trigger.search_count([("cron_id", "=", cron.id)]) > triggers_before
+            self.assertEqual(triggered, bool(progress.remaining))
+        self.assertEqual(progress_seen, [(2, 2, 3), (2, 2, 1), (1, 1, 0), (0, 0, 0)])
+        self.assertFalse(old.exists())
+        self.assertTrue(recent.exists())
+
+    def test_retention_cron_deletes_the_oldest_rows_first(self):
+        """By date, not by id: the row written second is the older one."""
+        Log = self.env["superset.guest.token.log"]
+        self.env["ir.config_parameter"].sudo().set_param("superset_connector.token_log_days", 30)
+        old = Log.create(
+            [
+                {"outcome": "issued", "create_date": fields.Datetime.subtract(fields.Datetime.now(), days=days)}
+                for days in (40, 50)
+            ]
+        )
+        Log._cron_purge(batch_size=1)
+        self.assertEqual(old.exists(), old[0])
+
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(
         allowed_index=st.sets(st.integers(0, 4), min_size=1),

@@ -72,6 +72,16 @@ class TestFrenchUser(SupersetCommonMixin, HttpCase):
             "{company_ids}, {user_id}, {partner_id}, {commercial_partner_id}.",
         )
 
+    def test_a_setting_that_cannot_be_saved_says_why_in_french(self):
+        env = self.env(context={"lang": "fr_FR"})
+        with self.assertRaises(ValidationError) as caught:
+            env["res.config.settings"].create({"superset_token_ttl": 5}).execute()
+        self.assertEqual(
+            str(caught.exception),
+            "La durée de vie des jetons doit être d'au moins 30 secondes (valeur actuelle : 5) : "
+            "un tableau de bord renouvelle son jeton peu avant son expiration.",
+        )
+
     def test_connection_check_in_french(self):
         connector = self.env["superset.connector"].with_context(lang="fr_FR")
         notification = connector._connection_notification(connector._check_connection(connector._get_settings()))
