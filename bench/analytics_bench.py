@@ -20,6 +20,8 @@ import sys
 import threading
 import time
 
+from figures import percentile
+
 import odoo
 from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
@@ -332,11 +334,6 @@ def timed(cursor, sql, params=None):
     cursor.execute(sql, params)
     cursor.fetchall()
     return (time.perf_counter() - start) * 1000
-
-
-def percentile(values, fraction):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 QUERIES = {

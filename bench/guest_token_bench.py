@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import superset_fixtures
+from figures import percentile
 from odoo_rpc import OdooRpc
 
 from devstack import odoo as odoo_stack
@@ -35,11 +36,6 @@ def superset_client_class():
     addons = importlib.import_module("odoo.addons")
     addons.__path__.append(str(settings.REPO))
     return importlib.import_module("odoo.addons.superset_connector.services.superset_client").SupersetClient
-
-
-def percentile(samples, fraction):
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 class Odoo(OdooRpc):

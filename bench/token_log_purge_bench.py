@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from figures import percentile
+
 import odoo
 from odoo import SUPERUSER_ID, api, fields
 from odoo.modules.registry import Registry
@@ -27,11 +29,6 @@ from devstack import postgres
 from devstack.stack import setup
 
 ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))
-
-
-def percentile(samples, fraction):
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def fill(db):

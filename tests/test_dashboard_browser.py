@@ -7,6 +7,7 @@ import time
 
 import pytest
 import superset_fixtures
+from browser_helpers import log_in, wait
 from odoo_rpc import OdooRpc
 from selenium.common.exceptions import (
     ElementClickInterceptedException,
@@ -91,16 +92,7 @@ def total(*companies):
 
 
 def login(browser, site, name):
-    browser.delete_all_cookies()
-    browser.get(f"{site['url']}/web/login")
-    wait(browser, 120).until(EC.element_to_be_clickable((By.ID, "login"))).send_keys(name)
-    browser.find_element(By.ID, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    wait(browser, 120).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".o_main_navbar")))
-
-
-def wait(browser, timeout=30):
-    return WebDriverWait(browser, timeout, ignored_exceptions=(StaleElementReferenceException,))
+    log_in(browser, site["url"], name, PASSWORD)
 
 
 def open_from_menu(browser, site, name="RLS sales"):

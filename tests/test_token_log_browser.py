@@ -5,22 +5,18 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from browser_helpers import log_in, wait
 from odoo_rpc import OdooRpc
-from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
 from devstack import postgres
 
 ZONE = "Pacific/Auckland"
 PASSWORD = "log-reader-pw"
 MARK = "tz probe"
-
-
-def wait(browser, timeout=30):
-    return WebDriverWait(browser, timeout, ignored_exceptions=(StaleElementReferenceException,))
 
 
 @pytest.fixture(scope="module")
@@ -66,11 +62,7 @@ def shown_reasons(browser):
 
 def test_today_filter_is_the_managers_today(browser, odoo_server, probe_rows):
     browser.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": ZONE})
-    browser.get(f"{odoo_server.url}/web/login")
-    wait(browser, 120).until(EC.element_to_be_clickable((By.ID, "login"))).send_keys("kiri")
-    browser.find_element(By.ID, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    wait(browser, 120).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".o_main_navbar")))
+    log_in(browser, odoo_server.url, "kiri", PASSWORD)
     browser.get(f"{odoo_server.url}/odoo/action-superset_connector.superset_guest_token_log_action")
 
     search = wait(browser).until(EC.element_to_be_clickable((By.CSS_SELECTOR, ".o_searchview_input")))

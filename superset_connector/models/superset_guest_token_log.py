@@ -88,10 +88,11 @@ class SupersetGuestTokenLog(models.Model):
         batch = logs.search(old_domain, order="create_date, id", limit=batch_size)
         batch.unlink()
         remaining = logs.search_count(old_domain)
-        cron = self.env.ref("superset_connector.ir_cron_superset_guest_token_log_purge", raise_if_not_found=False)
         self.env["ir.cron"]._notify_progress(done=len(batch), remaining=remaining)
-        if remaining and cron:
-            cron._trigger()
+        if remaining:
+            cron = self.env.ref("superset_connector.ir_cron_superset_guest_token_log_purge", raise_if_not_found=False)
+            if cron:
+                cron._trigger()
         _logger.info(
             "Superset guest token log: %d rows older than %d days deleted, %d left", len(batch), days, remaining
         )
