@@ -1,15 +1,14 @@
 """Demo content for `make demo`, run in `odoo-bin shell` once the demo Superset runs:
 Superset connected to the analytics views (as the read-only role), the materialized
-views refreshed with the demo data, a "Sales overview" dashboard built on them, synced
-into Odoo and offered to every Superset User. Idempotent: found again by title.
+views refreshed with the demo data, a "Sales overview" dashboard built on them and the
+addon's starter dashboards, synced into Odoo and offered to every Superset User.
+Idempotent: found again by title (the starters by slug).
 """
 
 import os
-import sys
 
-sys.path.insert(0, os.environ["SC_DEMO_DEV_DIR"])  # devstack.superset_content
-
-from devstack import superset_content
+from odoo.addons.superset_connector.services import superset_content
+from odoo.addons.superset_connector.services.superset_content import Cell
 
 TITLE = "Sales overview"
 SALES_BY_COMPANY = "demo_sales_by_company"
@@ -86,11 +85,11 @@ def _build_dashboard(client, database_id, datasets):
         },
     )
     charts = [
-        (orders, "Confirmed orders"),
-        (revenue, "Monthly untaxed revenue by company"),
-        (products, "Top products by quantity"),
+        Cell(orders, "Confirmed orders"),
+        Cell(revenue, "Monthly untaxed revenue by company"),
+        Cell(products, "Top products by quantity"),
     ]
-    return superset_content.dashboard(client, TITLE, charts)
+    return superset_content.dashboard(client, TITLE, [charts])
 
 
 def main(env):
@@ -112,9 +111,11 @@ def main(env):
         client, database_id, datasets
     )
     dashboards = env["superset.dashboard"]
+    starters = env["superset.dashboard.starter"]._create()
     dashboards._sync_from_superset()
-    dashboard = dashboards.search([("superset_dashboard_id", "=", superset_id)])
-    dashboard.write(
+    superset_ids = [superset_id, *starters.created.values(), *starters.existing.values()]
+    offered = dashboards.search([("superset_dashboard_id", "in", superset_ids)])
+    offered.write(
         {
             "group_ids": [(6, 0, env.ref("superset_connector.group_superset_user").ids)],
             "show_chart_controls": True,
@@ -122,7 +123,13 @@ def main(env):
         }
     )
     env.cr.commit()
-    print(f"DEMO dashboard {TITLE!r}: Superset id {superset_id}, Odoo menu {dashboard.menu_id.complete_name}")
+    for dashboard in offered:
+        print(
+            f"DEMO dashboard {dashboard.name!r}: Superset id {dashboard.superset_dashboard_id}, "
+            f"Odoo menu {dashboard.menu_id.complete_name}"
+        )
+    if starters.skipped or starters.failed:
+        print(f"DEMO starter dashboards not built: {superset_content.describe(starters)}")
 
 
 main(env)  # noqa: F821 (env is provided by odoo-bin shell)

@@ -12,9 +12,11 @@ dashboards, "RLS sales" (sales charts + a native filter on regions) and "RLS mix
 
 import requests
 
+from odoo.addons.superset_connector.services.superset_content import Cell
+from odoo.addons.superset_connector.services.superset_content import chart as _chart
+from odoo.addons.superset_connector.services.superset_content import dashboard as _dashboard
+
 from devstack import postgres
-from devstack.superset_content import chart as _chart
-from devstack.superset_content import dashboard as _dashboard
 
 
 def company_total(company_id):
@@ -104,10 +106,10 @@ def build(client, source_db, db_user, db_password, host="127.0.0.1", port=5432):
     sales_dashboard = _dashboard(
         client,
         "RLS sales",
-        [(total, "Sales total"), (by_company, "Sales by company")],
+        [[Cell(total, "Sales total"), Cell(by_company, "Sales by company")]],
         [_native_filter(datasets["regions"], "name")],
     )
-    mixed_dashboard = _dashboard(client, "RLS mixed", [(total, "Sales total"), (catalog, "Catalog")])
+    mixed_dashboard = _dashboard(client, "RLS mixed", [[Cell(total, "Sales total"), Cell(catalog, "Catalog")]])
     return {
         "source_db": source_db,
         "database_id": database_id,

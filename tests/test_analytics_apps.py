@@ -1,6 +1,7 @@
 """End to end, with odoo-bin and psql on a real database: the analytics views follow apps
-installed and uninstalled after the addon, the read-only role works for a real login, and
-uninstalling the addon leaves no SQL object behind.
+installed and uninstalled after the addon, the read-only role works for a real login,
+the starter dashboards show each user their companies' figures, and uninstalling the
+addon leaves no SQL object behind.
 
 The tests share one database (a copy of the apps template with the addon installed); each
 one sets up what it needs, so any of them runs alone.
@@ -18,6 +19,7 @@ from odoo.addons.superset_connector.services.superset_client import SupersetClie
 
 from devstack import odoo as odoo_stack
 from devstack import postgres, settings
+from devstack import superset as superset_stack
 from devstack.procs import free_port
 
 REPO = settings.REPO
@@ -280,6 +282,140 @@ def test_superset_reads_the_views_as_the_readonly_role(stack, analytics_db, e2e_
     after = client.get_json(f"/api/v1/database/{first['database_id']}/connection")["result"]
     assert after["sqlalchemy_uri"] == database["sqlalchemy_uri"]
     assert sqllab.run(first["database_id"], PRIVILEGES) == READ_ONLY_ROLE
+
+
+STARTERS = ["Inventory", "Invoicing", "Purchase", "Sales"]
+
+
+def _starter_script(superset, odoo_origin):
+    """odoo-bin shell script: sales in two companies, the materialized views refreshed,
+    "Create starter dashboards" clicked twice, the Sales starter offered to Superset
+    Users, and the guest tokens two users get for it."""
+    return (
+        "import json\n"
+        "from odoo import Command\n"
+        "params = env['ir.config_parameter']\n"
+        "params.set_param('superset_connector.token_mode', 'local')\n"
+        f"params.set_param('superset_connector.guest_token_secret', {superset.guest_token_secret!r})\n"
+        f"params.set_param('superset_connector.guest_token_audience', {superset_stack.GUEST_AUDIENCE!r})\n"
+        f"params.set_param('web.base.url', {odoo_origin!r})\n"
+        "a = env.ref('base.main_company')\n"
+        "b = env['res.company'].create({'name': 'Starter B'})\n"
+        "partner = env['res.partner'].create({'name': 'Starter customer', 'company_id': False})\n"
+        "product = env['product.product'].create({'name': 'Starter widget', 'company_id': False})\n"
+        "Warehouse = env['stock.warehouse']\n"
+        "for company, price in ((a, 100), (b, 250)):\n"
+        "    warehouse = Warehouse.search([('company_id', '=', company.id)], limit=1) or Warehouse.create(\n"
+        "        {'name': company.name, 'code': 'ST%s' % company.id, 'company_id': company.id})\n"
+        "    env['sale.order'].with_company(company).create({\n"
+        "        'partner_id': partner.id, 'company_id': company.id, 'warehouse_id': warehouse.id,\n"
+        "        'order_line': [Command.create({'product_id': product.id, 'product_uom_qty': 1,\n"
+        "                                       'price_unit': price, 'tax_id': False})],\n"
+        "    }).action_confirm()\n"
+        "env.cr.commit()\n"
+        "env['superset.analytics.view'].search([('kind', '=', 'materialized'), ('state', '=', 'installed')])"
+        ".action_refresh_now()\n"
+        "env.cr.commit()\n"
+        "Dash = env['superset.dashboard']\n"
+        "first = Dash.action_create_starter_dashboards()['params']\n"
+        "env.cr.commit()\n"
+        "second = Dash.action_create_starter_dashboards()['params']\n"
+        "env.cr.commit()\n"
+        "users = env.ref('superset_connector.group_superset_user')\n"
+        "sales = Dash.search([('name', '=', 'Sales')])\n"
+        "sales.group_ids = [Command.set(users.ids)]\n"
+        "def user(login, companies):\n"
+        "    return env['res.users'].create({'name': login, 'login': login, 'company_id': companies[0].id,\n"
+        "        'company_ids': [Command.set([c.id for c in companies])],\n"
+        "        'groups_id': [Command.set([env.ref('base.group_user').id, users.id])]})\n"
+        "only_a, both = user('starter_a', [a]), user('starter_ab', [a, b])\n"
+        "env.cr.commit()\n"
+        "def token(u, active):\n"
+        "    return Dash.with_user(u).with_context(allowed_company_ids=active)._guest_token_response(sales.id, {})\n"
+        "print('RESULT ' + json.dumps({\n"
+        "    'first': first, 'second': second,\n"
+        "    'starters': {d.name: d.superset_dashboard_id for d in Dash.search([])},\n"
+        "    'unfiltered': sales.unfiltered_dataset_ids.mapped('name'),\n"
+        "    'companies': {c.name: c.currency_id.name for c in a | b},\n"
+        "    'token_a': token(only_a, [a.id]), 'token_ab': token(both, [a.id, b.id]),\n"
+        "}, default=str))\n"
+    )
+
+
+def _chart_query(chart, dashboard_id):
+    """What the embedded page asks Superset for to draw this chart (POST /api/v1/chart/data)."""
+    params = json.loads(chart["params"])
+    columns = [params["x_axis"]] if params.get("x_axis") else []
+    query = {
+        "metrics": params.get("metrics") or [params["metric"]],
+        "columns": columns + params.get("groupby", []),
+        "filters": [],
+        "row_limit": 100,
+    }
+    return {
+        "datasource": {"id": int(params["datasource"].split("__")[0]), "type": "table"},
+        "force": True,
+        "queries": [query],
+        "form_data": {"dashboardId": dashboard_id, "slice_id": chart["id"], "datasource": params["datasource"]},
+        "result_format": "json",
+        "result_type": "full",
+    }
+
+
+def _charts(client, dashboard_id):
+    """{name: chart with its params} of a Superset dashboard."""
+    listed = client.get_json(f"/api/v1/dashboard/{dashboard_id}/charts")["result"]
+    return {c["slice_name"]: {**client.get_json(f"/api/v1/chart/{c['id']}")["result"], "id": c["id"]} for c in listed}
+
+
+def test_starter_dashboards_show_each_company_its_figures(stack, analytics_db, e2e_dir, superset):
+    """ "Create starter dashboards" builds the four starters in Superset on the connected
+    views and registers them; a second click builds nothing more. Every chart of them
+    answers a query. Through the Sales starter, a user with company A active sees A's
+    order and revenue only; a user with A and B active sees both, each in its currency."""
+    user, password = settings.superset_admin()
+    _shell(stack, analytics_db, e2e_dir, "starter-connect", _provision_script(superset.url, user, password))
+    odoo_origin = f"http://127.0.0.1:{free_port()}"
+    result = _shell_json(_shell(stack, analytics_db, e2e_dir, "starter", _starter_script(superset, odoo_origin)))
+    assert result["first"]["type"] == "success", result["first"]
+    assert result["first"]["message"].startswith(f"Created: {', '.join(STARTERS)}."), result["first"]
+    assert result["second"]["message"] == f"Already in Superset, left as they are: {', '.join(STARTERS)}."
+    assert set(STARTERS) <= set(result["starters"]) and result["unfiltered"] == []
+
+    client = SupersetClient(superset.url, user, password, retries=0)
+    for title in STARTERS:
+        charts = _charts(client, result["starters"][title])
+        assert charts, title
+        for name, chart in charts.items():
+            body = _chart_query(chart, result["starters"][title])
+            response = client.request("POST", "/api/v1/chart/data", json=body, check=False)
+            assert response.status_code == 200, (title, name, response.text[:300])
+
+    sales_id = result["starters"]["Sales"]
+    charts = _charts(client, sales_id)
+    (name_a, currency_a), (name_b, currency_b) = result["companies"].items()
+
+    def guest(token, chart):
+        assert "token" in token, token
+        response = requests.post(
+            f"{superset.url}/api/v1/chart/data",
+            json=_chart_query(charts[chart], sales_id),
+            headers={"X-GuestToken": token["token"], "Accept": "application/json"},
+            timeout=60,
+        )
+        assert response.status_code == 200, (chart, response.text[:300])
+        return response.json()["result"][0]["data"]
+
+    assert guest(result["token_a"], "Confirmed orders") == [{"Confirmed orders": 1}]
+    assert guest(result["token_ab"], "Confirmed orders") == [{"Confirmed orders": 2}]
+    revenue = "Untaxed revenue by company"
+    assert {row["Company"]: row["Untaxed revenue"] for row in guest(result["token_a"], revenue)} == {
+        f"{name_a} ({currency_a})": 100
+    }
+    assert {row["Company"]: row["Untaxed revenue"] for row in guest(result["token_ab"], revenue)} == {
+        f"{name_a} ({currency_a})": 100,
+        f"{name_b} ({currency_b})": 250,
+    }
 
 
 def test_apps_installed_later_and_uninstalled(stack, analytics_db, e2e_dir):

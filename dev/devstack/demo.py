@@ -64,13 +64,13 @@ def _odoo_shell(stack, config, script_path, log, env=None):
 
 
 def _superset_content(stack, odoo_port):
-    """Superset reads the analytics views; the "Sales overview" dashboard, in Odoo's menu.
+    """Superset reads the analytics views; the "Sales overview" dashboard and the starter
+    dashboards, in Odoo's menu.
     A failure here leaves a working demo without that dashboard, and says so."""
-    step("Connecting Superset to the analytics views; building the Sales overview dashboard")
+    step("Connecting Superset to the analytics views; building the demo and starter dashboards")
     log = ODOO_DIR / "logs" / "setup.log"
     env = dict(
         odoo.odoo_env(stack.odoo_path),
-        SC_DEMO_DEV_DIR=str(settings.REPO / "dev"),
         SC_DEMO_ODOO_URL=f"http://127.0.0.1:{odoo_port}",
     )
     if _odoo_shell(stack, ODOO_DIR / "setup.conf", DEMO_SUPERSET, log, env) != 0:

@@ -148,6 +148,11 @@ class ResConfigSettings(models.TransientModel):
         self.execute()
         return self.env["superset.analytics.view"].action_provision_superset()
 
+    def action_superset_create_starter_dashboards(self):
+        """Save the form, then build the starter dashboards on the connected views."""
+        self.execute()
+        return self.env["superset.dashboard.starter"].action_create()
+
     def action_superset_test_connection(self):
         """Check the connection with the values in the form, saved or not."""
         self.ensure_one()

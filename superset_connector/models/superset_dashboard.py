@@ -145,6 +145,11 @@ class SupersetDashboard(models.Model):
             },
         }
 
+    @api.model
+    def action_create_starter_dashboards(self):
+        """Button: the ready-made dashboards (models/superset_dashboard_starter.py)."""
+        return self.env["superset.dashboard.starter"].action_create()
+
     def action_open(self):
         self.ensure_one()
         return self.action_id.read()[0] if self.action_id else False

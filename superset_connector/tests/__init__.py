@@ -9,7 +9,11 @@ from . import (
     test_guest_token,
     test_js,
     test_menus_http,
+    test_module_description,
     test_secrets,
     test_security,
+    test_settings_validation,
+    test_starter_dashboards,
     test_superset_sync,
+    test_translations,
 )

@@ -1,0 +1,308 @@
+"""Superset content through its REST API: charts, dashboards laid out in rows, and the
+starter dashboards the addon ships (data/starter_dashboards/*.json).
+
+A starter dashboard is built on the analytics views only when every view it reads is
+installed and has its Superset dataset ("Connect Superset"). It is found again by its
+slug, which holds the Odoo database's name: a second run, or one after the dashboard was
+renamed or edited in Superset, leaves it as it is and creates nothing twice.
+"""
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import SupersetAuthError, SupersetError, SupersetUnavailable
+
+# Services have no env: `_` marks a message that the models translate (services/text.py).
+# pylint: disable=prefer-env-translation
+from .text import _, joined
+
+_logger = logging.getLogger(__name__)
+
+STARTER_DIR = Path(__file__).resolve().parent.parent / "data" / "starter_dashboards"
+GRID_COLUMNS = 12  # Superset's dashboard grid
+ADHOC_KEYS = ("metric", "metrics", "timeseries_limit_metric", "groupby")
+
+
+# --- building blocks ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A chart's place in a dashboard row (width in grid columns, height in grid units)."""
+
+    chart_id: int
+    name: str
+    width: int = 4
+    height: int = 50
+
+
+def chart(client, name, dataset_id, params):
+    """A chart on a dataset; params: the chart's form data (viz_type included). Returns its id."""
+    params = {"datasource": f"{dataset_id}__table", "adhoc_filters": [], **params}
+    body = {
+        "slice_name": name,
+        "viz_type": params["viz_type"],
+        "datasource_id": dataset_id,
+        "datasource_type": "table",
+        "params": json.dumps(params),
+    }
+    return client.post_json("/api/v1/chart/", body)["id"]
+
+
+def position(title, rows):
+    """A dashboard layout: rows of cells [[Cell]], top to bottom, each left to right."""
+    layout = {
+        "DASHBOARD_VERSION_KEY": "v2",
+        "ROOT_ID": {"type": "ROOT", "id": "ROOT_ID", "children": ["GRID_ID"]},
+        "GRID_ID": {"type": "GRID", "id": "GRID_ID", "children": [], "parents": ["ROOT_ID"]},
+        "HEADER_ID": {"id": "HEADER_ID", "type": "HEADER", "meta": {"text": title}},
+    }
+    for index, cells in enumerate(rows, 1):
+        row_id = f"ROW-{index}"
+        layout["GRID_ID"]["children"].append(row_id)
+        layout[row_id] = {
+            "type": "ROW",
+            "id": row_id,
+            "children": [f"CHART-{cell.chart_id}" for cell in cells],
+            "parents": ["ROOT_ID", "GRID_ID"],
+            "meta": {"background": "BACKGROUND_TRANSPARENT"},
+        }
+        for cell in cells:
+            layout[f"CHART-{cell.chart_id}"] = {
+                "type": "CHART",
+                "id": f"CHART-{cell.chart_id}",
+                "children": [],
+                "parents": ["ROOT_ID", "GRID_ID", row_id],
+                "meta": {"chartId": cell.chart_id, "width": cell.width, "height": cell.height, "sliceName": cell.name},
+            }
+    return layout
+
+
+def dashboard(client, title, rows, native_filters=(), slug=None, published=False):
+    """A dashboard holding these rows of cells. Returns its id."""
+    body = {"dashboard_title": title, "published": published, **({"slug": slug} if slug else {})}
+    dashboard_id = client.post_json("/api/v1/dashboard/", body)["id"]
+    for cell in (cell for cells in rows for cell in cells):
+        # The chart's dashboards are replaced, not added to: keep the ones it is on already.
+        on = [d["id"] for d in client.get_json(f"/api/v1/chart/{cell.chart_id}")["result"].get("dashboards", [])]
+        client.request("PUT", f"/api/v1/chart/{cell.chart_id}", json={"dashboards": [*on, dashboard_id]})
+    metadata = {"native_filter_configuration": list(native_filters), "color_scheme": "supersetColors"}
+    client.request(
+        "PUT",
+        f"/api/v1/dashboard/{dashboard_id}",
+        json={"position_json": json.dumps(position(title, rows)), "json_metadata": json.dumps(metadata)},
+    )
+    return dashboard_id
+
+
+# --- starter dashboards ---------------------------------------------------------------
+
+
+class StarterDefinitionError(ValueError):
+    """A starter dashboard file that does not describe a dashboard (a mistake in the addon)."""
+
+
+@dataclass(frozen=True)
+class StarterDashboard:
+    key: str  # the file's name
+    title: str
+    description: str
+    datasets: dict  # virtual dataset name -> {"views": [...], "sql": "..."}
+    charts: tuple  # {"key", "name", "dataset", "width", "height", "params"}
+    rows: tuple  # chart keys per row
+
+    @property
+    def views(self):
+        """The analytics views the dashboard reads, directly or through its own datasets."""
+        names = {chart["dataset"] for chart in self.charts if chart["dataset"] not in self.datasets}
+        for dataset in self.datasets.values():
+            names.update(dataset["views"])
+        return sorted(names)
+
+
+def load_starters(directory=STARTER_DIR):
+    """The starter dashboards, in the order of their files' names."""
+    return [_load_starter(path) for path in sorted(Path(directory).glob("*.json"))]
+
+
+def _load_starter(path):
+    try:
+        spec = json.loads(path.read_text(encoding="utf-8"))
+        starter = StarterDashboard(
+            key=path.stem,
+            title=spec["title"],
+            description=spec.get("description", ""),
+            datasets=spec.get("datasets", {}),
+            charts=tuple({**chart, "params": _expand(chart["params"])} for chart in spec["charts"]),
+            rows=tuple(tuple(row) for row in spec["rows"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise StarterDefinitionError(f"{path.name}: {exc!r}") from exc
+    _check_starter(starter, path.name)
+    return starter
+
+
+def _expand(params):
+    """The starter files' shorthand in Superset's form data: {"sql", "label"} in a
+    metric slot is an ad-hoc SQL metric, in a group-by an ad-hoc column (its label is
+    the table's column header); both have the same shape in Superset."""
+
+    def adhoc(item):
+        if isinstance(item, dict) and item.keys() == {"sql", "label"}:
+            return {"expressionType": "SQL", "sqlExpression": item["sql"], "label": item["label"]}
+        return item
+
+    params = dict(params)
+    for key in ADHOC_KEYS:
+        if isinstance(params.get(key), list):
+            params[key] = [adhoc(item) for item in params[key]]
+        elif key in params:
+            params[key] = adhoc(params[key])
+    return params
+
+
+def _check_starter(starter, filename):
+    keys = [chart["key"] for chart in starter.charts]
+    placed = [key for row in starter.rows for key in row]
+    problems = []
+    if len(set(keys)) != len(keys):
+        problems.append("two charts share a key")
+    if sorted(placed) != sorted(keys):
+        problems.append(f"rows must place each chart once: {placed} vs {keys}")
+    widths = {chart["key"]: chart.get("width", 4) for chart in starter.charts}
+    for row in starter.rows:
+        if sum(widths.get(key, 0) for key in row) > GRID_COLUMNS:
+            problems.append(f"row {list(row)} is wider than {GRID_COLUMNS} columns")
+    for name, dataset in starter.datasets.items():
+        if not re.fullmatch(r"starter_[a-z0-9_]+", name) or not dataset.get("views") or not dataset.get("sql"):
+            problems.append(f"dataset {name}: a starter_* name, its views and its sql are needed")
+    if problems:
+        raise StarterDefinitionError(f"{filename}: {'; '.join(problems)}")
+
+
+def starter_slug(database, key):
+    """The slug a starter dashboard has in Superset: unique per Odoo database."""
+    base = re.sub(r"[^a-z0-9]+", "-", database.lower()).strip("-") or "odoo"
+    return f"odoo-{base[:80]}-{key}"
+
+
+@dataclass
+class StarterReport:
+    created: dict = field(default_factory=dict)  # title -> Superset dashboard id
+    existing: dict = field(default_factory=dict)  # title -> Superset dashboard id
+    skipped: dict = field(default_factory=dict)  # title -> views not ready
+    failed: dict = field(default_factory=dict)  # title -> message
+
+
+def build_starters(client, starters, *, database_id, schema, datasets, database, progress=None):
+    """Create in Superset each starter dashboard whose views are all in datasets.
+
+    datasets: {view name: Superset dataset id} of the views connected to Superset;
+    database_id/schema: the analytics database connection, for the starters' own
+    datasets; database: the Odoo database's name (it makes the slugs). A dashboard that
+    fails is reported, the charts and dashboard made for it removed, and the next one is
+    built all the same. A Superset that is down or refuses the service account stops
+    the run (SupersetUnavailable, SupersetAuthError): the next dashboards would fail alike.
+    """
+    say = progress or (lambda _message: None)
+    report = StarterReport()
+    for starter in starters:
+        missing = [view for view in starter.views if not datasets.get(view)]
+        if missing:
+            report.skipped[starter.title] = missing
+            continue
+        slug = starter_slug(database, starter.key)
+        try:
+            found = client.find("dashboard", "slug", slug)
+            if found:
+                report.existing[starter.title] = found["id"]
+                continue
+            say(f"Building the starter dashboard {starter.title!r}")
+            report.created[starter.title] = _build_starter(client, starter, slug, database_id, schema, datasets)
+        except (SupersetUnavailable, SupersetAuthError):
+            raise
+        except SupersetError as exc:
+            _logger.warning("Superset starter dashboard %s: %s", starter.title, exc)
+            report.failed[starter.title] = exc.text
+    return report
+
+
+def _build_starter(client, starter, slug, database_id, schema, datasets):
+    made = []  # (resource, id) to remove if the dashboard cannot be finished
+    try:
+        ids = dict(datasets)
+        for name, dataset in starter.datasets.items():
+            ids[name] = _virtual_dataset(client, database_id, schema, name, dataset["sql"])
+        cells = {}
+        for spec in starter.charts:
+            chart_id = chart(client, spec["name"], ids[spec["dataset"]], spec["params"])
+            made.append(("chart", chart_id))
+            cells[spec["key"]] = Cell(chart_id, spec["name"], spec.get("width", 4), spec.get("height", 50))
+        rows = [[cells[key] for key in row] for row in starter.rows]
+        return dashboard(client, starter.title, rows, slug=slug, published=True)
+    except SupersetError:
+        found = _find_quietly(client, slug)
+        if found:
+            made.append(("dashboard", found["id"]))
+        for resource, object_id in reversed(made):
+            _delete_quietly(client, resource, object_id)
+        raise
+
+
+def _virtual_dataset(client, database_id, schema, name, sql):
+    """The starter's own dataset (SQL over the analytics views): found by name in the
+    analytics database connection, else created."""
+    query = {
+        "filters": [
+            {"col": "table_name", "opr": "eq", "value": name},
+            {"col": "database", "opr": "rel_o_m", "value": int(database_id)},
+        ],
+        "columns": ["id", "table_name"],
+    }
+    found = [item for item in client.list_all("dataset", query)[0] if item.get("table_name") == name]
+    if found:
+        return found[0]["id"]
+    body = {"database": int(database_id), "schema": schema, "table_name": name, "sql": sql}
+    return client.post_json("/api/v1/dataset/", body)["id"]
+
+
+def _find_quietly(client, slug):
+    try:
+        return client.find("dashboard", "slug", slug)
+    except SupersetError:
+        return None
+
+
+def _delete_quietly(client, resource, object_id):
+    """Remove what a failed starter made; what cannot be removed is logged, not raised
+    (the failure that matters is the one being reported)."""
+    try:
+        response = client.request("DELETE", f"/api/v1/{resource}/{int(object_id)}", check=False)
+        problem = None if response.status_code in (200, 404) else f"HTTP {response.status_code}"
+    except SupersetError as exc:
+        problem = exc
+    if problem:
+        _logger.warning("Superset %s %s of a failed starter dashboard stays: %s", resource, object_id, problem)
+
+
+def describe(report):
+    """What build_starters did, in a few sentences, for the user (a Text)."""
+    parts = []
+    if report.created:
+        parts.append(_("Created: %(titles)s.", titles=", ".join(report.created)))
+    if report.existing:
+        parts.append(_("Already in Superset, left as they are: %(titles)s.", titles=", ".join(report.existing)))
+    for title, views in report.skipped.items():
+        parts.append(
+            _(
+                "%(title)s needs %(views)s: install its app, then click Connect Superset.",
+                title=title,
+                views=", ".join(views),
+            )
+        )
+    for title, message in report.failed.items():
+        parts.append(_("%(title)s could not be built: %(message)s", title=title, message=message))
+    return joined(" ", parts)
