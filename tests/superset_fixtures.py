@@ -119,13 +119,10 @@ def build(client, source_db, db_user, db_password, host="127.0.0.1", port=5432):
     }
 
 
-def chart_data(url, guest_token, dashboard_id, chart_id, dataset_id, columns=("company_id",), timeout=30):
-    """What a guest sees: POST /api/v1/chart/data with the guest token, as the embedded page does.
-
-    Returns (HTTP status, rows)."""
-    metrics = [SUM_AMOUNT] if columns == ("company_id",) else []
-    query = {"metrics": metrics, "columns": list(columns), "filters": [], "row_limit": 1000}
-    body = {
+def chart_data_body(dashboard_id, chart_id, dataset_id, columns, metrics):
+    """The body of POST /api/v1/chart/data for one chart of a dashboard, as the embedded page sends it."""
+    query = {"metrics": list(metrics), "columns": list(columns), "filters": [], "row_limit": 1000}
+    return {
         "datasource": {"id": dataset_id, "type": "table"},
         "force": True,
         "queries": [query],
@@ -133,9 +130,18 @@ def chart_data(url, guest_token, dashboard_id, chart_id, dataset_id, columns=("c
         "result_format": "json",
         "result_type": "full",
     }
+
+
+def chart_data(url, guest_token, dashboard_id, chart_id, dataset_id, columns=("company_id",), metrics=None, timeout=30):
+    """What a guest sees: POST /api/v1/chart/data with the guest token, as the embedded page does.
+    metrics: by default the RLS charts' (the total by company, or none for a raw table).
+
+    Returns (HTTP status, rows)."""
+    if metrics is None:
+        metrics = [SUM_AMOUNT] if columns == ("company_id",) else []
     response = requests.post(
         f"{url}/api/v1/chart/data",
-        json=body,
+        json=chart_data_body(dashboard_id, chart_id, dataset_id, columns, metrics),
         headers={"X-GuestToken": guest_token, "Accept": "application/json"},
         timeout=timeout,
     )

@@ -13,6 +13,7 @@ import subprocess
 
 import pytest
 import requests
+import superset_fixtures
 
 from odoo.addons.superset_connector.services import analytics_provisioning
 from odoo.addons.superset_connector.services.superset_client import SupersetClient
@@ -342,24 +343,11 @@ def _starter_script(superset, odoo_origin):
     )
 
 
-def _chart_query(chart, dashboard_id):
-    """What the embedded page asks Superset for to draw this chart (POST /api/v1/chart/data)."""
+def _chart_query(chart):
+    """(dataset id, columns, metrics) the embedded page asks Superset for to draw this chart."""
     params = json.loads(chart["params"])
-    columns = [params["x_axis"]] if params.get("x_axis") else []
-    query = {
-        "metrics": params.get("metrics") or [params["metric"]],
-        "columns": columns + params.get("groupby", []),
-        "filters": [],
-        "row_limit": 100,
-    }
-    return {
-        "datasource": {"id": int(params["datasource"].split("__")[0]), "type": "table"},
-        "force": True,
-        "queries": [query],
-        "form_data": {"dashboardId": dashboard_id, "slice_id": chart["id"], "datasource": params["datasource"]},
-        "result_format": "json",
-        "result_type": "full",
-    }
+    columns = ([params["x_axis"]] if params.get("x_axis") else []) + params.get("groupby", [])
+    return int(params["datasource"].split("__")[0]), columns, params.get("metrics") or [params["metric"]]
 
 
 def _charts(client, dashboard_id):
@@ -383,28 +371,26 @@ def test_starter_dashboards_show_each_company_its_figures(stack, analytics_db, e
     assert set(STARTERS) <= set(result["starters"]) and result["unfiltered"] == []
 
     client = SupersetClient(superset.url, user, password, retries=0)
-    for title in STARTERS:
-        charts = _charts(client, result["starters"][title])
-        assert charts, title
-        for name, chart in charts.items():
-            body = _chart_query(chart, result["starters"][title])
+    charts = {title: _charts(client, result["starters"][title]) for title in STARTERS}
+    for title, named in charts.items():
+        assert named, title
+        for name, chart in named.items():
+            body = superset_fixtures.chart_data_body(result["starters"][title], chart["id"], *_chart_query(chart))
             response = client.request("POST", "/api/v1/chart/data", json=body, check=False)
             assert response.status_code == 200, (title, name, response.text[:300])
 
     sales_id = result["starters"]["Sales"]
-    charts = _charts(client, sales_id)
     (name_a, currency_a), (name_b, currency_b) = result["companies"].items()
 
-    def guest(token, chart):
+    def guest(token, name):
         assert "token" in token, token
-        response = requests.post(
-            f"{superset.url}/api/v1/chart/data",
-            json=_chart_query(charts[chart], sales_id),
-            headers={"X-GuestToken": token["token"], "Accept": "application/json"},
-            timeout=60,
+        chart = charts["Sales"][name]
+        dataset_id, columns, metrics = _chart_query(chart)
+        status, rows = superset_fixtures.chart_data(
+            superset.url, token["token"], sales_id, chart["id"], dataset_id, columns, metrics, timeout=60
         )
-        assert response.status_code == 200, (chart, response.text[:300])
-        return response.json()["result"][0]["data"]
+        assert status == 200, (name, status)
+        return rows
 
     assert guest(result["token_a"], "Confirmed orders") == [{"Confirmed orders": 1}]
     assert guest(result["token_ab"], "Confirmed orders") == [{"Confirmed orders": 2}]

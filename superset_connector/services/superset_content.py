@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .analytics_provisioning import list_datasets
 from .errors import SupersetAuthError, SupersetError, SupersetUnavailable
 
 # Services have no env: `_` marks a message that the models translate (services/text.py).
@@ -109,7 +110,6 @@ class StarterDefinitionError(ValueError):
 class StarterDashboard:
     key: str  # the file's name
     title: str
-    description: str
     datasets: dict  # virtual dataset name -> {"views": [...], "sql": "..."}
     charts: tuple  # {"key", "name", "dataset", "width", "height", "params"}
     rows: tuple  # chart keys per row
@@ -129,14 +129,16 @@ def load_starters(directory=STARTER_DIR):
 
 
 def _load_starter(path):
+    """One file: title, datasets, charts, rows (its "description" is for people reading it)."""
     try:
         spec = json.loads(path.read_text(encoding="utf-8"))
         starter = StarterDashboard(
             key=path.stem,
             title=spec["title"],
-            description=spec.get("description", ""),
             datasets=spec.get("datasets", {}),
-            charts=tuple({**chart, "params": _expand(chart["params"])} for chart in spec["charts"]),
+            charts=tuple(
+                {"width": 4, "height": 50, **chart, "params": _expand(chart["params"])} for chart in spec["charts"]
+            ),
             rows=tuple(tuple(row) for row in spec["rows"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
@@ -172,7 +174,7 @@ def _check_starter(starter, filename):
         problems.append("two charts share a key")
     if sorted(placed) != sorted(keys):
         problems.append(f"rows must place each chart once: {placed} vs {keys}")
-    widths = {chart["key"]: chart.get("width", 4) for chart in starter.charts}
+    widths = {chart["key"]: chart["width"] for chart in starter.charts}
     for row in starter.rows:
         if sum(widths.get(key, 0) for key in row) > GRID_COLUMNS:
             problems.append(f"row {list(row)} is wider than {GRID_COLUMNS} columns")
@@ -234,13 +236,14 @@ def _build_starter(client, starter, slug, database_id, schema, datasets):
     made = []  # (resource, id) to remove if the dashboard cannot be finished
     try:
         ids = dict(datasets)
+        known = {d["table_name"]: d["id"] for d in list_datasets(client, database_id) if d.get("schema") == schema}
         for name, dataset in starter.datasets.items():
-            ids[name] = _virtual_dataset(client, database_id, schema, name, dataset["sql"])
+            ids[name] = _virtual_dataset(client, known, database_id, schema, name, dataset["sql"])
         cells = {}
         for spec in starter.charts:
             chart_id = chart(client, spec["name"], ids[spec["dataset"]], spec["params"])
             made.append(("chart", chart_id))
-            cells[spec["key"]] = Cell(chart_id, spec["name"], spec.get("width", 4), spec.get("height", 50))
+            cells[spec["key"]] = Cell(chart_id, spec["name"], spec["width"], spec["height"])
         rows = [[cells[key] for key in row] for row in starter.rows]
         return dashboard(client, starter.title, rows, slug=slug, published=True)
     except SupersetError:
@@ -252,19 +255,11 @@ def _build_starter(client, starter, slug, database_id, schema, datasets):
         raise
 
 
-def _virtual_dataset(client, database_id, schema, name, sql):
-    """The starter's own dataset (SQL over the analytics views): found by name in the
-    analytics database connection, else created."""
-    query = {
-        "filters": [
-            {"col": "table_name", "opr": "eq", "value": name},
-            {"col": "database", "opr": "rel_o_m", "value": int(database_id)},
-        ],
-        "columns": ["id", "table_name"],
-    }
-    found = [item for item in client.list_all("dataset", query)[0] if item.get("table_name") == name]
-    if found:
-        return found[0]["id"]
+def _virtual_dataset(client, known, database_id, schema, name, sql):
+    """The starter's own dataset (SQL over the analytics views): known already (by name,
+    in the analytics database connection), else created."""
+    if name in known:
+        return known[name]
     body = {"database": int(database_id), "schema": schema, "table_name": name, "sql": sql}
     return client.post_json("/api/v1/dataset/", body)["id"]
 
