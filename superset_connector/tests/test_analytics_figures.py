@@ -135,7 +135,9 @@ class TestAnalyticsFigures(TransactionCase):
         cls._order(company, cls.customer_x, "2025-03-15 09:00", [(cls.chair, 1, 80.0)], own)
 
     @classmethod
-    def _invoice(cls, company, move_type, partner, invoice_date, lines, currency=None, post=True):
+    def _invoice(cls, company, move_type, partner, invoice_date, lines, currency=None, post=True, due_date=None):
+        """due_date: without one (and without payment terms) Odoo sets the server's date
+        of today, in the user's timezone, not the company's."""
         move = (
             cls.env["account.move"]
             .with_company(company)
@@ -145,6 +147,7 @@ class TestAnalyticsFigures(TransactionCase):
                     "partner_id": partner.id,
                     "invoice_date": invoice_date,
                     "currency_id": (currency or company.currency_id).id,
+                    **({"invoice_date_due": due_date} if due_date else {}),
                     "invoice_line_ids": [
                         Command.create(
                             {"product_id": p.id, "quantity": qty, "price_unit": price, "tax_ids": [Command.clear()]}
@@ -375,7 +378,9 @@ class TestAnalyticsFigures(TransactionCase):
         partner = self.env["res.partner"].create({"name": "Aging Customer", "is_company": True})
         today = fields.Date.context_today(self.env["res.partner"].with_context(tz=self._tz(company)))
         overdue = self._invoice(company, "out_invoice", partner, today - timedelta(days=45), [(self.chair, 1, 100.0)])
-        self._invoice(company, "out_invoice", partner, today, [(self.table, 1, 40.0)])  # due today: not overdue
+        # Due today in the company's timezone: not overdue (Auckland's today is the
+        # server's tomorrow for half the day, hence the explicit due date).
+        self._invoice(company, "out_invoice", partner, today, [(self.table, 1, 40.0)], due_date=today)
         self.env.flush_all()
         self.env.cr.execute(
             """UPDATE account_move_line SET date_maturity = NULL, date = %s
