@@ -7,7 +7,7 @@
     "author": "superset_connector developers",
     "license": "LGPL-3",
     "depends": ["base_setup", "web"],
-    "external_dependencies": {"python": ["PyJWT", "requests"]},
+    "external_dependencies": {"python": ["PyJWT", "PyYAML", "requests"]},
     "data": [
         "security/superset_security.xml",
         "security/ir.model.access.csv",
@@ -15,6 +15,7 @@
         "data/ir_cron_data.xml",
         "data/superset_analytics_view_data.xml",
         "views/superset_dashboard_views.xml",
+        "views/superset_dashboard_bundle_views.xml",
         "views/superset_guest_token_log_views.xml",
         "views/superset_analytics_view_views.xml",
         "views/res_config_settings_views.xml",

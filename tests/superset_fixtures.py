@@ -65,6 +65,12 @@ def _native_filter(dataset_id, column):
 def build(client, source_db, db_user, db_password, host="127.0.0.1", port=5432):
     """Everything in Superset; returns the ids the tests need."""
     create_source_database(source_db)
+    return build_content(client, source_db, db_user, db_password, host, port)
+
+
+def build_content(client, source_db, db_user, db_password, host="127.0.0.1", port=5432):
+    """The database connection, datasets, charts and dashboards in a Superset, on an
+    existing source database (another Superset can have its own on the same tables)."""
     database_id = client.post_json(
         "/api/v1/database/",
         {

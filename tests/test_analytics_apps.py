@@ -15,7 +15,7 @@ import pytest
 import requests
 import superset_fixtures
 
-from odoo.addons.superset_connector.services import analytics_provisioning
+from odoo.addons.superset_connector.services import analytics_provisioning, superset_content
 from odoo.addons.superset_connector.services.superset_client import SupersetClient
 
 from devstack import odoo as odoo_stack
@@ -288,10 +288,10 @@ def test_superset_reads_the_views_as_the_readonly_role(stack, analytics_db, e2e_
 STARTERS = ["Inventory", "Invoicing", "Purchase", "Sales"]
 
 
-def _starter_script(superset, odoo_origin):
-    """odoo-bin shell script: sales in two companies, the materialized views refreshed,
-    "Create starter dashboards" clicked twice, the Sales starter offered to Superset
-    Users, and the guest tokens two users get for it."""
+def _sales_script(superset, odoo_origin, label, prices):
+    """The start of an odoo-bin shell script: tokens signed by Odoo, a confirmed order in
+    company A and in a new company B (label names its records; prices: A's and B's), the
+    materialized views refreshed. Leaves a, b and Command defined."""
     return (
         "import json\n"
         "from odoo import Command\n"
@@ -301,13 +301,13 @@ def _starter_script(superset, odoo_origin):
         f"params.set_param('superset_connector.guest_token_audience', {superset_stack.GUEST_AUDIENCE!r})\n"
         f"params.set_param('web.base.url', {odoo_origin!r})\n"
         "a = env.ref('base.main_company')\n"
-        "b = env['res.company'].create({'name': 'Starter B'})\n"
-        "partner = env['res.partner'].create({'name': 'Starter customer', 'company_id': False})\n"
-        "product = env['product.product'].create({'name': 'Starter widget', 'company_id': False})\n"
+        f"b = env['res.company'].create({{'name': '{label} B'}})\n"
+        f"partner = env['res.partner'].create({{'name': '{label} customer', 'company_id': False}})\n"
+        f"product = env['product.product'].create({{'name': '{label} widget', 'company_id': False}})\n"
         "Warehouse = env['stock.warehouse']\n"
-        "for company, price in ((a, 100), (b, 250)):\n"
+        f"for company, price in ((a, {prices[0]}), (b, {prices[1]})):\n"
         "    warehouse = Warehouse.search([('company_id', '=', company.id)], limit=1) or Warehouse.create(\n"
-        "        {'name': company.name, 'code': 'ST%s' % company.id, 'company_id': company.id})\n"
+        f"        {{'name': company.name, 'code': '{label[:2].upper()}%s' % company.id, 'company_id': company.id}})\n"
         "    env['sale.order'].with_company(company).create({\n"
         "        'partner_id': partner.id, 'company_id': company.id, 'warehouse_id': warehouse.id,\n"
         "        'order_line': [Command.create({'product_id': product.id, 'product_uom_qty': 1,\n"
@@ -317,6 +317,14 @@ def _starter_script(superset, odoo_origin):
         "env['superset.analytics.view'].search([('kind', '=', 'materialized'), ('state', '=', 'installed')])"
         ".action_refresh_now()\n"
         "env.cr.commit()\n"
+    )
+
+
+def _starter_script(superset, odoo_origin):
+    """odoo-bin shell script: sales in two companies, the materialized views refreshed,
+    "Create starter dashboards" clicked twice, the Sales starter offered to Superset
+    Users, and the guest tokens two users get for it."""
+    return _sales_script(superset, odoo_origin, "Starter", (100, 250)) + (
         "Dash = env['superset.dashboard']\n"
         "first = Dash.action_create_starter_dashboards()['params']\n"
         "env.cr.commit()\n"
@@ -402,6 +410,159 @@ def test_starter_dashboards_show_each_company_its_figures(stack, analytics_db, e
         f"{name_a} ({currency_a})": 100,
         f"{name_b} ({currency_b})": 250,
     }
+
+
+def _staging_dashboard(staging, db):
+    """In the other Superset ("staging"), on a database connection of its own to db's
+    analytics views: confirmed orders per company (mv_sale_monthly) and revenue per
+    company (a dataset of its own SQL on vw_sale_monthly). Returns (dashboard id, chart ids)."""
+    database = staging.post_json(
+        "/api/v1/database/",
+        {
+            "database_name": f"staging {db}",
+            "sqlalchemy_uri": f"postgresql://{settings.db_user()}:{settings.db_password()}@"
+            f"{settings.pg_host()}:{settings.pg_port()}/{db}",
+        },
+    )["id"]
+    orders = staging.post_json(
+        "/api/v1/dataset/", {"database": database, "schema": SCHEMA, "table_name": "mv_sale_monthly"}
+    )["id"]
+    revenue = staging.post_json(
+        "/api/v1/dataset/",
+        {
+            "database": database,
+            "schema": SCHEMA,
+            "table_name": "bundle_revenue",
+            "sql": "SELECT company_id, untaxed_revenue FROM superset_analytics.vw_sale_monthly",
+        },
+    )["id"]
+
+    def by_company(name, dataset, sql, label):
+        params = {
+            "viz_type": "table",
+            "query_mode": "aggregate",
+            "groupby": ["company_id"],
+            "metrics": [{"expressionType": "SQL", "sqlExpression": sql, "label": label}],
+            "row_limit": 100,
+        }
+        return superset_content.chart(staging, name, dataset, params)
+
+    charts = {
+        "orders": by_company("Orders by company", orders, "SUM(confirmed_orders)", "Orders"),
+        "revenue": by_company("Revenue by company", revenue, "SUM(untaxed_revenue)", "Revenue"),
+    }
+    cells = [superset_content.Cell(charts["orders"], "Orders by company", 6)]
+    cells.append(superset_content.Cell(charts["revenue"], "Revenue by company", 6))
+    return superset_content.dashboard(staging, "Bundle sales", [cells], slug=f"bundle-sales-{db}"), charts
+
+
+def _bundle_setup_script(superset, odoo_origin):
+    """odoo-bin shell script: sales in two companies, the materialized views refreshed,
+    a user of A and a user of A and B."""
+    return _sales_script(superset, odoo_origin, "Bundle", (40, 40)) + (
+        "users = env.ref('superset_connector.group_superset_user')\n"
+        "def user(login, companies):\n"
+        "    return env['res.users'].create({'name': login, 'login': login, 'company_id': companies[0].id,\n"
+        "        'company_ids': [Command.set([c.id for c in companies])],\n"
+        "        'groups_id': [Command.set([env.ref('base.group_user').id, users.id])]})\n"
+        "user('bundle_a', a), user('bundle_ab', a | b)\n"
+        "env.cr.commit()\n"
+        "print('RESULT ' + json.dumps({'a': a.id, 'b': b.id}))\n"
+    )
+
+
+def _bundle_import_script(path):
+    """odoo-bin shell script: the file at path as the bundle "Bundle sales" (made, or
+    given the new file), imported by the hourly sync, its dashboard offered to Superset
+    Users, and the guest tokens the two users get for it."""
+    return (
+        "import base64, json\n"
+        "from odoo import Command\n"
+        "Bundle, Dash = env['superset.dashboard.bundle'], env['superset.dashboard']\n"
+        f"data = base64.b64encode(open({str(path)!r}, 'rb').read())\n"
+        "bundle = Bundle.search([('name', '=', 'Bundle sales')])\n"
+        "if bundle:\n"
+        "    bundle.data = data\n"
+        "else:\n"
+        "    bundle = Bundle.create({'name': 'Bundle sales', 'data': data, 'auto_import': True})\n"
+        "before = bundle.state\n"
+        "env.cr.commit()\n"
+        "env.ref('superset_connector.ir_cron_superset_dashboard_sync').method_direct_trigger()\n"
+        "env.cr.commit()\n"
+        "dashboard = bundle.dashboard_ids\n"
+        "dashboard.group_ids = [Command.set(env.ref('superset_connector.group_superset_user').ids)]\n"
+        "env.cr.commit()\n"
+        "def token(login):\n"
+        "    u = env['res.users'].search([('login', '=', login)])\n"
+        "    return Dash.with_user(u).with_context(allowed_company_ids=u.company_ids.ids)"
+        "._guest_token_response(dashboard.id, {})\n"
+        "print('RESULT ' + json.dumps({\n"
+        "    'before': before, 'state': bundle.state, 'message': bundle.message,\n"
+        "    'superset_id': dashboard.superset_dashboard_id,\n"
+        "    'datasets': {d.name: d.filter_state for d in dashboard.dataset_ids},\n"
+        "    'token_a': token('bundle_a'), 'token_ab': token('bundle_ab'),\n"
+        "}, default=str))\n"
+    )
+
+
+def test_a_bundle_from_another_superset_shows_each_company_its_figures(
+    stack, analytics_db, e2e_dir, superset, superset_misconfigured
+):
+    """A dashboard built in another Superset, on its own connection to the analytics
+    views, is exported there and imported here by the hourly sync from a bundle record:
+    its datasets become the ones "Connect Superset" made (its own SQL dataset lands on
+    the analytics connection), every dataset gets the company rule, and through it a user
+    of company A sees A's rows only, a user of A and B both. A new file (a chart renamed
+    there) updates the same dashboard."""
+    user, password = settings.superset_admin()
+    connected = _shell_json(
+        _shell(stack, analytics_db, e2e_dir, "bundle-connect", _provision_script(superset.url, user, password))
+    )
+    companies = _shell_json(
+        _shell(
+            stack,
+            analytics_db,
+            e2e_dir,
+            "bundle-setup",
+            _bundle_setup_script(superset, f"http://127.0.0.1:{free_port()}"),
+        )
+    )
+    staging = SupersetClient(superset_misconfigured.url, user, password, retries=0)
+    staging_dashboard, staging_charts = _staging_dashboard(staging, analytics_db)
+    path = e2e_dir / "bundle-sales.zip"
+    path.write_bytes(staging.export("dashboard", [staging_dashboard]))
+
+    first = _shell_json(_shell(stack, analytics_db, e2e_dir, "bundle-import-1", _bundle_import_script(path)))
+    assert (first["before"], first["state"]) == ("new", "imported"), first
+    assert first["message"] == "Imported into Superset: Bundle sales (2 charts).", first["message"]
+    assert first["datasets"] == {f"{SCHEMA}.mv_sale_monthly": "filtered", f"{SCHEMA}.bundle_revenue": "filtered"}
+    client = SupersetClient(superset.url, user, password, retries=0)
+    datasets = {d["table_name"]: d for d in client.dashboard_datasets(first["superset_id"])}
+    assert datasets["mv_sale_monthly"]["id"] == connected["datasets"]["mv_sale_monthly"]
+    assert client.dataset(datasets["bundle_revenue"]["id"])["database"]["id"] == connected["database_id"]
+
+    charts = _charts(client, first["superset_id"])
+    assert set(charts) == {"Orders by company", "Revenue by company"}
+
+    def companies_seen(token, name):
+        assert "token" in token, token
+        dataset_id, columns, metrics = _chart_query(charts[name])
+        status, rows = superset_fixtures.chart_data(
+            superset.url, token["token"], first["superset_id"], charts[name]["id"], dataset_id, columns, metrics
+        )
+        assert status == 200, (name, status)
+        return {row["company_id"] for row in rows}
+
+    for name in charts:
+        assert companies_seen(first["token_a"], name) == {companies["a"]}, name
+        assert companies_seen(first["token_ab"], name) == {companies["a"], companies["b"]}, name
+
+    staging.request("PUT", f"/api/v1/chart/{staging_charts['orders']}", json={"slice_name": "Confirmed orders"})
+    path.write_bytes(staging.export("dashboard", [staging_dashboard]))
+    second = _shell_json(_shell(stack, analytics_db, e2e_dir, "bundle-import-2", _bundle_import_script(path)))
+    assert (second["before"], second["state"]) == ("changed", "imported"), second
+    assert second["superset_id"] == first["superset_id"]
+    assert set(_charts(client, first["superset_id"])) == {"Confirmed orders", "Revenue by company"}
 
 
 def test_apps_installed_later_and_uninstalled(stack, analytics_db, e2e_dir):

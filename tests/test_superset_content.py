@@ -12,6 +12,7 @@ import uuid
 
 import pytest
 
+from odoo.addons.superset_connector.services import dashboard_bundle as bundles
 from odoo.addons.superset_connector.services import superset_content as content
 from odoo.addons.superset_connector.services.superset_client import SupersetClient
 
@@ -124,6 +125,15 @@ def test_starter_is_built_once_and_found_again_by_slug(superset, rls_content, tm
     assert [layout[cell]["meta"]["width"] for cell in layout["ROW-1"]["children"]] == [4, 8]
     datasets = {d["table_name"] for d in client.dashboard_datasets(first.created[title])}
     assert datasets == {"sales", f"starter_test_{key}"}
+    # Each cell names its chart's uuid, as Superset's editor saves it, so Superset's export
+    # places each chart once (it adds again, in a row of their own, the charts it cannot
+    # find by uuid) and its import maps the cells to the imported charts.
+    (exported,) = bundles.read(client.export("dashboard", [first.created[title]])).of("dashboards").values()
+    cells = [node["meta"] for node in exported["position"].values() if isinstance(node, dict) and "meta" in node]
+    cells = [meta for meta in cells if "chartId" in meta]
+    assert sorted((meta["chartId"], meta.get("uuid", "")) for meta in cells) == sorted(
+        (chart["id"], client.get_json(f"/api/v1/chart/{chart['id']}")["result"]["uuid"]) for chart in charts
+    )
 
     # Renamed in Superset: still found by its slug, left as it is, nothing made twice.
     client.request("PUT", f"/api/v1/dashboard/{first.created[title]}", json={"dashboard_title": "Renamed"})

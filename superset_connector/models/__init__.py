@@ -6,6 +6,7 @@ from . import (
     superset_analytics_view,
     superset_connector,
     superset_dashboard,
+    superset_dashboard_bundle,
     superset_dashboard_category,
     superset_dashboard_dataset,
     superset_dashboard_starter,

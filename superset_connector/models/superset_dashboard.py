@@ -154,6 +154,23 @@ class SupersetDashboard(models.Model):
         self.ensure_one()
         return self.action_id.read()[0] if self.action_id else False
 
+    def action_export_bundle(self):
+        """Button: the dashboard as a bundle (Superset's export of it, with its charts and
+        datasets), to import into another Odoo or ship in an addon."""
+        self.ensure_one()
+        Bundle = self.env["superset.dashboard.bundle"]
+        Bundle._check_manager()
+        data = self.env["superset.connector"]._call("export", "dashboard", [self.superset_dashboard_id])
+        bundle = Bundle.create(Bundle._prepare_export_values(self, data))
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": Bundle._name,
+            "res_id": bundle.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+        }
+
     # --- sync -----------------------------------------------------------------------
 
     @api.model
@@ -230,6 +247,8 @@ class SupersetDashboard(models.Model):
         if not settings.server_url:
             _logger.info("Superset dashboard sync skipped: Superset is not configured")
             return
+        if self.env["superset.dashboard.bundle"]._cron_import():
+            return  # the import synced the dashboards
         try:
             stats = self._sync_from_superset()
         except UserError as exc:

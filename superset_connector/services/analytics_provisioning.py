@@ -200,10 +200,10 @@ def find_database_by_id(client, database_id):
         return None
 
 
-def list_datasets(client, database_id):
-    """Every dataset of this database connection: [{id, table_name, schema}]."""
+def list_datasets(client, database_id, columns=("id", "table_name", "schema")):
+    """Every dataset of this database connection: [{id, table_name, schema}] (or the columns asked)."""
     query = {
         "filters": [{"col": "database", "opr": "rel_o_m", "value": int(database_id)}],
-        "columns": ["id", "table_name", "schema"],
+        "columns": list(columns),
     }
     return client.list_all("dataset", query)[0]

@@ -194,6 +194,25 @@ class SupersetClient:
     def guest_token(self, payload):
         return self.post_json("/api/v1/security/guest_token/", payload)["token"]
 
+    def export(self, resource, ids):
+        """Superset's export of these dashboards, charts, datasets or databases: ZIP bytes."""
+        path = f"/api/v1/{resource}/export/"
+        response = self.request(
+            "GET", path, params={"q": rison([int(i) for i in ids])}, json_response=False, headers={"Accept": "*/*"}
+        )
+        if not response.content.startswith(b"PK"):
+            raise SupersetBadResponse(_("Superset's answer to %(path)s is not a ZIP archive.", path=path))
+        return response.content
+
+    def import_zip(self, resource, data, overwrite=True):
+        """Import an export ZIP (dashboards, charts...) through Superset's own importer."""
+        self.request(
+            "POST",
+            f"/api/v1/{resource}/import/",
+            files={"formData": ("bundle.zip", data, "application/zip")},
+            data={"overwrite": "true" if overwrite else "false"},
+        )
+
     # --- public API: generic ---------------------------------------------------------
 
     def get_json(self, path, params=None):

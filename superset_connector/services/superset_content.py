@@ -53,8 +53,11 @@ def chart(client, name, dataset_id, params):
     return client.post_json("/api/v1/chart/", body)["id"]
 
 
-def position(title, rows):
-    """A dashboard layout: rows of cells [[Cell]], top to bottom, each left to right."""
+def position(title, rows, uuids=None):
+    """A dashboard layout: rows of cells [[Cell]], top to bottom, each left to right.
+    uuids: {chart id: chart uuid}; a cell carries its chart's uuid as Superset's editor
+    saves it (Superset's export and import map charts by it)."""
+    uuids = uuids or {}
     layout = {
         "DASHBOARD_VERSION_KEY": "v2",
         "ROOT_ID": {"type": "ROOT", "id": "ROOT_ID", "children": ["GRID_ID"]},
@@ -77,7 +80,13 @@ def position(title, rows):
                 "id": f"CHART-{cell.chart_id}",
                 "children": [],
                 "parents": ["ROOT_ID", "GRID_ID", row_id],
-                "meta": {"chartId": cell.chart_id, "width": cell.width, "height": cell.height, "sliceName": cell.name},
+                "meta": {
+                    "chartId": cell.chart_id,
+                    "width": cell.width,
+                    "height": cell.height,
+                    "sliceName": cell.name,
+                    **({"uuid": uuids[cell.chart_id]} if cell.chart_id in uuids else {}),
+                },
             }
     return layout
 
@@ -86,15 +95,18 @@ def dashboard(client, title, rows, native_filters=(), slug=None, published=False
     """A dashboard holding these rows of cells. Returns its id."""
     body = {"dashboard_title": title, "published": published, **({"slug": slug} if slug else {})}
     dashboard_id = client.post_json("/api/v1/dashboard/", body)["id"]
+    uuids = {}
     for cell in (cell for cells in rows for cell in cells):
+        found = client.get_json(f"/api/v1/chart/{cell.chart_id}")["result"]
+        uuids[cell.chart_id] = found["uuid"]
         # The chart's dashboards are replaced, not added to: keep the ones it is on already.
-        on = [d["id"] for d in client.get_json(f"/api/v1/chart/{cell.chart_id}")["result"].get("dashboards", [])]
+        on = [d["id"] for d in found.get("dashboards", [])]
         client.request("PUT", f"/api/v1/chart/{cell.chart_id}", json={"dashboards": [*on, dashboard_id]})
     metadata = {"native_filter_configuration": list(native_filters), "color_scheme": "supersetColors"}
     client.request(
         "PUT",
         f"/api/v1/dashboard/{dashboard_id}",
-        json={"position_json": json.dumps(position(title, rows)), "json_metadata": json.dumps(metadata)},
+        json={"position_json": json.dumps(position(title, rows, uuids)), "json_metadata": json.dumps(metadata)},
     )
     return dashboard_id
 

@@ -6,6 +6,7 @@ from . import (
     test_analytics_role,
     test_analytics_sql,
     test_connection_check,
+    test_dashboard_bundle,
     test_guest_token,
     test_js,
     test_menus_http,
