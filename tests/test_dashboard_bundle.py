@@ -205,6 +205,18 @@ def test_own_sql_datasets_are_reused_when_equal_and_refused_when_not(superset, r
         bundles.retarget(other, _target(client, rls_content))
 
 
+def _encrypted(data):
+    """The ZIP with its files marked as encrypted (the flag Python's zipfile reads; it
+    cannot write encrypted files)."""
+    data = bytearray(data)
+    for signature, flag_offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        start = data.find(signature)
+        while start >= 0:
+            data[start + flag_offset] |= 1
+            start = data.find(signature, start + 4)
+    return bytes(data)
+
+
 def test_files_that_are_not_dashboard_exports_are_refused(superset, rls_content, staging):
     staging_client, content = staging
     exported = staging_client.export("dashboard", [content["dashboards"]["sales"]])
@@ -213,6 +225,7 @@ def test_files_that_are_not_dashboard_exports_are_refused(superset, rls_content,
         root = names[0].split("/")[0] + "/"
         flat = {name[len(root) :]: archive.read(name) for name in names}
     cases = {
+        _encrypted(_zip({"x/metadata.yaml": "type: Dashboard\n"})): "x/metadata.yaml in the file cannot be read",
         b"not a zip at all": "The file is not a ZIP archive.",
         _zip({"readme.txt": "hello"}): "The file holds no Superset export (no metadata.yaml in its folder).",
         staging_client.export("chart", [content["charts"]["total"]]): "The file is a Superset export of Slice",

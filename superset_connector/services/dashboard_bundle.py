@@ -92,8 +92,15 @@ def read(data, kind="Dashboard"):
         if not info.filename.startswith(root) or PurePosixPath(path).suffix not in (".yaml", ".yml"):
             continue
         try:
-            content = yaml.safe_load(archive.read(info))
-        except (yaml.YAMLError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
+            raw = archive.read(info)
+        except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError) as exc:
+            # RuntimeError: encrypted; NotImplementedError: a compression zipfile lacks.
+            raise BundleError(
+                _("%(file)s in the file cannot be read (damaged, encrypted or compressed oddly).", file=info.filename)
+            ) from exc
+        try:
+            content = yaml.safe_load(raw)
+        except yaml.YAMLError as exc:
             raise BundleError(_("%(file)s in the file is not readable YAML.", file=info.filename)) from exc
         if not isinstance(content, dict):
             raise BundleError(_("%(file)s in the file does not describe a Superset object.", file=info.filename))
