@@ -26,7 +26,7 @@ from pathlib import PurePosixPath
 import yaml
 
 from .analytics_provisioning import list_datasets
-from .errors import SupersetError
+from .errors import SupersetError, SupersetNotFound
 
 # Services have no env: `_` marks a message that the models translate (services/text.py).
 # pylint: disable=prefer-env-translation
@@ -178,7 +178,17 @@ class Target:
 
 def target(client, database_id, schema, tables):
     """The Target of this Superset's database connection (read through its API)."""
-    databases = read(client.export("database", [database_id]), kind="Database").of("databases")
+    try:
+        exported = client.export("database", [database_id])
+    except SupersetNotFound as exc:
+        raise BundleError(
+            _(
+                "Superset no longer has the analytics database connection (id %(id)s): an administrator clicks "
+                "Connect Superset again.",
+                id=database_id,
+            )
+        ) from exc
+    databases = read(exported, kind="Database").of("databases")
     if len(databases) != 1:
         raise BundleError(_("Superset's export of database connection %(id)s holds no connection.", id=database_id))
     datasets = {

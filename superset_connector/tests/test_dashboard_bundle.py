@@ -90,6 +90,13 @@ class TestDashboardBundle(SupersetCommonMixin, TransactionCase):
         with self.assertRaisesRegex(UserError, "an administrator clicks Connect Superset"):
             bundle.action_import()
 
+    def test_a_connection_deleted_in_superset_says_to_connect_again(self):
+        bundle = self._uploaded()
+        self._connect(987654)  # no such database connection in Superset
+        with self.assertRaisesRegex(UserError, r"no longer has the analytics database connection \(id 987654\)"):
+            bundle.action_import()
+        self.assertEqual(bundle.state, "new")
+
     def test_superset_down_says_so_and_leaves_the_bundle_as_it_was(self):
         bundle = self._uploaded()
         self.assertEqual(bundle.state, "new")
