@@ -534,7 +534,7 @@ def test_a_bundle_from_another_superset_shows_each_company_its_figures(
 
     first = _shell_json(_shell(stack, analytics_db, e2e_dir, "bundle-import-1", _bundle_import_script(path)))
     assert (first["before"], first["state"]) == ("new", "imported"), first
-    assert first["message"] == "Imported into Superset: Bundle sales (2 charts).", first["message"]
+    assert first["message"] == "Imported into Superset: Bundle sales (2 chart(s)).", first["message"]
     assert first["datasets"] == {f"{SCHEMA}.mv_sale_monthly": "filtered", f"{SCHEMA}.bundle_revenue": "filtered"}
     client = SupersetClient(superset.url, user, password, retries=0)
     datasets = {d["table_name"]: d for d in client.dashboard_datasets(first["superset_id"])}

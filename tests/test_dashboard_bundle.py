@@ -92,7 +92,7 @@ def test_a_dashboard_from_another_superset_lands_on_the_datasets_here(superset, 
 
     (title,) = exported.titles
     dashboard_id = report.dashboards[title]
-    assert report.charts == 2 and "Imported into Superset: " + title + " (2 charts)." == bundles.describe(report)
+    assert report.charts == 2 and "Imported into Superset: " + title + " (2 chart(s))." == bundles.describe(report)
     after = _counts(client)
     assert after == {**before, "dashboard": before["dashboard"] + 1, "chart": before["chart"] + 2}
     assert {d["id"]: d for d in client.list_all("dataset", {"columns": ["id", "table_name", "sql"]})[0]} == (

@@ -390,7 +390,7 @@ def _check_slugs(client, bundle):
 def describe(report):
     """What import_bundle did, in a sentence (a Text)."""
     return _(
-        "Imported into Superset: %(titles)s (%(charts)s charts).",
+        "Imported into Superset: %(titles)s (%(charts)s chart(s)).",
         titles=", ".join(report.dashboards),
         charts=report.charts,
     )
