@@ -364,6 +364,17 @@ def _charts(client, dashboard_id):
     return {c["slice_name"]: {**client.get_json(f"/api/v1/chart/{c['id']}")["result"], "id": c["id"]} for c in listed}
 
 
+def _guest_rows(superset, token, dashboard_id, chart):
+    """The rows a guest with this token response gets for a chart of the dashboard."""
+    assert "token" in token, token
+    dataset_id, columns, metrics = _chart_query(chart)
+    status, rows = superset_fixtures.chart_data(
+        superset.url, token["token"], dashboard_id, chart["id"], dataset_id, columns, metrics, timeout=60
+    )
+    assert status == 200, (chart["slice_name"], status)
+    return rows
+
+
 def test_starter_dashboards_show_each_company_its_figures(stack, analytics_db, e2e_dir, superset):
     """ "Create starter dashboards" builds the four starters in Superset on the connected
     views and registers them; a second click builds nothing more. Every chart of them
@@ -391,14 +402,7 @@ def test_starter_dashboards_show_each_company_its_figures(stack, analytics_db, e
     (name_a, currency_a), (name_b, currency_b) = result["companies"].items()
 
     def guest(token, name):
-        assert "token" in token, token
-        chart = charts["Sales"][name]
-        dataset_id, columns, metrics = _chart_query(chart)
-        status, rows = superset_fixtures.chart_data(
-            superset.url, token["token"], sales_id, chart["id"], dataset_id, columns, metrics, timeout=60
-        )
-        assert status == 200, (name, status)
-        return rows
+        return _guest_rows(superset, token, sales_id, charts["Sales"][name])
 
     assert guest(result["token_a"], "Confirmed orders") == [{"Confirmed orders": 1}]
     assert guest(result["token_ab"], "Confirmed orders") == [{"Confirmed orders": 2}]
@@ -545,13 +549,7 @@ def test_a_bundle_from_another_superset_shows_each_company_its_figures(
     assert set(charts) == {"Orders by company", "Revenue by company"}
 
     def companies_seen(token, name):
-        assert "token" in token, token
-        dataset_id, columns, metrics = _chart_query(charts[name])
-        status, rows = superset_fixtures.chart_data(
-            superset.url, token["token"], first["superset_id"], charts[name]["id"], dataset_id, columns, metrics
-        )
-        assert status == 200, (name, status)
-        return {row["company_id"] for row in rows}
+        return {row["company_id"] for row in _guest_rows(superset, token, first["superset_id"], charts[name])}
 
     for name in charts:
         assert companies_seen(first["token_a"], name) == {companies["a"]}, name

@@ -22,6 +22,10 @@ _logger = logging.getLogger(__name__)
 MANAGER_GROUP = "superset_connector.group_superset_manager"
 
 
+def _checksum(raw):
+    return hashlib.sha256(raw).hexdigest()
+
+
 class SupersetDashboardBundle(models.Model):
     _name = "superset.dashboard.bundle"
     _description = "Superset Dashboard Bundle"
@@ -76,7 +80,8 @@ class SupersetDashboardBundle(models.Model):
 
     @api.constrains("data")
     def _check_data(self):
-        for bundle in self:
+        # _compute_contents read the file already: read it again only to say why it failed.
+        for bundle in self.filtered(lambda b: not b.dashboard_titles):
             try:
                 read(bundle._raw())
             except BundleError as exc:
@@ -92,7 +97,7 @@ class SupersetDashboardBundle(models.Model):
                 contents = read(raw)
             except BundleError:
                 contents = None  # _check_data says why
-            bundle.checksum = hashlib.sha256(raw).hexdigest() if raw else False
+            bundle.checksum = _checksum(raw) if raw else False
             bundle.dashboard_titles = ", ".join(contents.titles) if contents else False
             bundle.chart_count = len(contents.of("charts")) if contents else 0
             bundle.dataset_names = ", ".join(contents.dataset_names) if contents else False
@@ -166,7 +171,9 @@ class SupersetDashboardBundle(models.Model):
                 report = import_bundle(client, read(bundle._raw()), to)
             except (BundleError, SupersetError) as exc:
                 _logger.warning("Superset dashboard bundle %s (id %s) not imported: %s", bundle.name, bundle.id, exc)
-                bundle.write({"import_failed": True, "message": user_text(self.env, exc), **self._now()})
+                bundle.write(
+                    {"import_failed": True, "message": user_text(self.env, exc), "last_import": fields.Datetime.now()}
+                )
                 continue
             _logger.info("Superset dashboard bundle %s (id %s) imported: %s", bundle.name, bundle.id, report)
             bundle.write(
@@ -175,7 +182,7 @@ class SupersetDashboardBundle(models.Model):
                     "import_failed": False,
                     "message": user_text(self.env, describe(report)),
                     "superset_dashboard_ids": ",".join(str(i) for i in report.dashboards.values()),
-                    **self._now(),
+                    "last_import": fields.Datetime.now(),
                 }
             )
             imported |= bundle
@@ -237,21 +244,16 @@ class SupersetDashboardBundle(models.Model):
             raise AccessError(self.env._("Only Superset Managers can import dashboard bundles."))
 
     @api.model
-    def _now(self):
-        return {"last_import": fields.Datetime.now()}
-
-    @api.model
     def _prepare_export_values(self, dashboard, data):
         """A bundle of a dashboard exported from this Superset: imported already, here."""
-        checksum = hashlib.sha256(data).hexdigest()
         return {
             "name": dashboard.name,
             "data": base64.b64encode(data),
             "filename": f"{dashboard.name}.zip",
-            "imported_checksum": checksum,
+            "imported_checksum": _checksum(data),
             "superset_dashboard_ids": str(dashboard.superset_dashboard_id),
             "message": self.env._(
                 "Exported from this Superset: download the file to import it into another Odoo, or ship it in an addon."
             ),
-            **self._now(),
+            "last_import": fields.Datetime.now(),
         }

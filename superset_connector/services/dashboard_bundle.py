@@ -210,15 +210,10 @@ def retarget(bundle, to):
     files = {
         path: content for path, content in bundle.files.items() if not path.startswith(("datasets/", "databases/"))
     }
+    landing = {"database_uuid": to.database["uuid"], "schema": to.schema, "catalog": to.catalog}
     for path, dataset in bundle.of("datasets").items():
         if dataset["uuid"] in uuids:
-            files[path] = {
-                **dataset,
-                "uuid": uuids[dataset["uuid"]],
-                "database_uuid": to.database["uuid"],
-                "schema": to.schema,
-                "catalog": to.catalog,
-            }
+            files[path] = {**dataset, **landing, "uuid": uuids[dataset["uuid"]]}
     files[f"databases/{_file_name(to.database.get('database_name'))}.yaml"] = to.database
     held = {d["uuid"] for d in bundle.of("datasets").values()}
     for path, chart in bundle.of("charts").items():
