@@ -1,8 +1,8 @@
 """Fixtures shared by the addon tests (superset_connector/tests) and the end-to-end tests.
 
 Two real Superset servers start once per pytest session on free ports, from copies of
-the bootstrapped metadata: a correctly configured one, and a misconfigured one
-(embedding off, framing forbidden) for the error paths. Addon tests are unittest
+the bootstrapped metadata: a correctly configured one, caching chart data as production
+ones do, and a misconfigured one (embedding off, framing forbidden) for the error paths. Addon tests are unittest
 classes run by pytest-odoo, so they find the servers through SC_TEST_* environment
 variables set here. Both servers are stopped by pid at the end.
 """
@@ -49,7 +49,7 @@ def superset_servers(stack, test_dir, odoo_port):
     misconfigured = superset_stack.Instance(
         test_dir / "superset-misconfigured", free_port(), odoo_port, name="Superset (misconfigured)"
     )
-    main.launch(stack.superset_venv)
+    main.launch(stack.superset_venv, data_cache=True)
     misconfigured.launch(stack.superset_venv, embedded=False, allow_framing=False)
     try:
         main.wait()

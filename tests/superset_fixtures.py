@@ -125,12 +125,13 @@ def build_content(client, source_db, db_user, db_password, host="127.0.0.1", por
     }
 
 
-def chart_data_body(dashboard_id, chart_id, dataset_id, columns, metrics):
-    """The body of POST /api/v1/chart/data for one chart of a dashboard, as the embedded page sends it."""
+def chart_data_body(dashboard_id, chart_id, dataset_id, columns, metrics, force=True):
+    """The body of POST /api/v1/chart/data for one chart of a dashboard, as the embedded page
+    sends it; force: past Superset's chart data cache (the page sends False)."""
     query = {"metrics": list(metrics), "columns": list(columns), "filters": [], "row_limit": 1000}
     return {
         "datasource": {"id": dataset_id, "type": "table"},
-        "force": True,
+        "force": force,
         "queries": [query],
         "form_data": {"dashboardId": dashboard_id, "slice_id": chart_id, "datasource": f"{dataset_id}__table"},
         "result_format": "json",
@@ -143,17 +144,27 @@ def chart_data(url, guest_token, dashboard_id, chart_id, dataset_id, columns=("c
     metrics: by default the RLS charts' (the total by company, or none for a raw table).
 
     Returns (HTTP status, rows)."""
+    status, result = chart_result(
+        url, guest_token, dashboard_id, chart_id, dataset_id, columns, metrics, timeout=timeout
+    )
+    return status, result.get("data", [])
+
+
+def chart_result(
+    url, guest_token, dashboard_id, chart_id, dataset_id, columns=("company_id",), metrics=None, force=True, timeout=30
+):
+    """(HTTP status, the query's result: data, is_cached...) of a guest chart-data request."""
     if metrics is None:
         metrics = [SUM_AMOUNT] if columns == ("company_id",) else []
     response = requests.post(
         f"{url}/api/v1/chart/data",
-        json=chart_data_body(dashboard_id, chart_id, dataset_id, columns, metrics),
+        json=chart_data_body(dashboard_id, chart_id, dataset_id, columns, metrics, force),
         headers={"X-GuestToken": guest_token, "Accept": "application/json"},
         timeout=timeout,
     )
     if response.status_code != 200:
-        return response.status_code, []
-    return 200, response.json()["result"][0]["data"]
+        return response.status_code, {}
+    return 200, response.json()["result"][0]
 
 
 def drop(source_db):

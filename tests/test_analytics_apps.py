@@ -563,6 +563,186 @@ def test_a_bundle_from_another_superset_shows_each_company_its_figures(
     assert set(_charts(client, first["superset_id"])) == {"Confirmed orders", "Revenue by company"}
 
 
+def _cache_setup_script(superset, odoo_origin):
+    """odoo-bin shell script: sales in two companies, the materialized views refreshed,
+    tokens that outlive the test, a user of A and a user of A and B."""
+    return _sales_script(superset, odoo_origin, "Cache", (100, 250)) + (
+        "params.set_param('superset_connector.token_ttl', '3600')\n"
+        "users = env.ref('superset_connector.group_superset_user')\n"
+        "for login, companies in (('cache_a', a), ('cache_ab', a | b)):\n"
+        "    env['res.users'].create({'name': login, 'login': login, 'company_id': a.id,\n"
+        "        'company_ids': [Command.set(companies.ids)],\n"
+        "        'groups_id': [Command.set([env.ref('base.group_user').id, users.id])]})\n"
+        "env.cr.commit()\n"
+        "print('RESULT ' + json.dumps({'a': a.id, 'b': b.id}))\n"
+    )
+
+
+def _cache_register_script(superset_id):
+    """odoo-bin shell script: the hourly sync registers the Superset dashboard, offered to
+    Superset Users; the guest tokens of the two users."""
+    return (
+        "import json\n"
+        "from odoo import Command\n"
+        "Dash = env['superset.dashboard']\n"
+        "env.ref('superset_connector.ir_cron_superset_dashboard_sync').method_direct_trigger()\n"
+        "env.cr.commit()\n"
+        f"dashboard = Dash.search([('superset_dashboard_id', '=', {int(superset_id)})])\n"
+        "dashboard.group_ids = [Command.set(env.ref('superset_connector.group_superset_user').ids)]\n"
+        "env.cr.commit()\n"
+        "def token(login):\n"
+        "    u = env['res.users'].search([('login', '=', login)])\n"
+        "    return Dash.with_user(u).with_context(allowed_company_ids=u.company_ids.ids)"
+        "._guest_token_response(dashboard.id, {})['token']\n"
+        "print('RESULT ' + json.dumps({\n"
+        "    'datasets': {d.name: d.filter_state for d in dashboard.dataset_ids},\n"
+        "    'token_a': token('cache_a'), 'token_ab': token('cache_ab'),\n"
+        "}))\n"
+    )
+
+
+def _cache_order_script(price, refresh, superset_url=None):
+    """odoo-bin shell script: one more confirmed order in company A, then mv_sale_monthly
+    refreshed by "Refresh now" or by its cron (refresh: "now", "cron" or None), with the
+    addon pointed at superset_url when given; what the view says of Superset afterwards."""
+    url_line = f"env['ir.config_parameter'].set_param('superset_connector.url', {superset_url!r})\n"
+    return (
+        "import json\n"
+        "from odoo import Command\n"
+        f"{url_line if superset_url else ''}"
+        "a = env.ref('base.main_company')\n"
+        "partner = env['res.partner'].search([('name', '=', 'Cache customer')])\n"
+        "product = env['product.product'].search([('name', '=', 'Cache widget')])\n"
+        "warehouse = env['stock.warehouse'].search([('company_id', '=', a.id)], limit=1)\n"
+        "env['sale.order'].with_company(a).create({\n"
+        "    'partner_id': partner.id, 'company_id': a.id, 'warehouse_id': warehouse.id,\n"
+        "    'order_line': [Command.create({'product_id': product.id, 'product_uom_qty': 1,\n"
+        f"                                   'price_unit': {price}, 'tax_id': False}})],\n"
+        "}).action_confirm()\n"
+        "env.cr.commit()\n"
+        "view = env['superset.analytics.view'].search([('name', '=', 'mv_sale_monthly')])\n"
+        f"refresh = {refresh!r}\n"
+        "if refresh == 'now':\n"
+        "    view.action_refresh_now()\n"
+        "elif refresh == 'cron':\n"
+        "    view.cron_id.method_direct_trigger()\n"
+        "env.cr.commit()  # Superset is told once this is committed\n"
+        "view.invalidate_recordset()\n"
+        "print('RESULT ' + json.dumps({'status': view.last_refresh_status, 'stale': view.superset_charts_stale,\n"
+        "                              'message': view.superset_charts_message}))\n"
+    )
+
+
+def test_a_refresh_shows_its_figures_through_superset_cache(stack, analytics_db, e2e_dir, superset):
+    """The tests' Superset caches chart data, as production ones do. Through a dashboard
+    on mv_sale_monthly (its dataset, and a dataset of SQL reading it), a guest first gets
+    Superset's cached figures, so a refresh Odoo does not announce stays invisible; after
+    "Refresh now" every guest gets the new figures at once, for its companies only. With
+    Superset unreachable the refresh is done all the same and the view says Superset may
+    show older figures; the next refresh run, Superset back, tells it."""
+    user, password = settings.superset_admin()
+    connected = _shell_json(
+        _shell(stack, analytics_db, e2e_dir, "cache-connect", _provision_script(superset.url, user, password))
+    )
+    companies = _shell_json(
+        _shell(
+            stack,
+            analytics_db,
+            e2e_dir,
+            "cache-setup",
+            _cache_setup_script(superset, f"http://127.0.0.1:{free_port()}"),
+        )
+    )
+    a, b = companies["a"], companies["b"]
+    client = SupersetClient(superset.url, user, password, retries=0)
+    own_sql = client.post_json(
+        "/api/v1/dataset/",
+        {
+            "database": connected["database_id"],
+            "schema": SCHEMA,
+            "table_name": "cache_revenue",
+            "sql": "SELECT company_id, untaxed_revenue FROM superset_analytics.mv_sale_monthly",
+        },
+    )["id"]
+    on_view = connected["datasets"]["mv_sale_monthly"]
+    params = {
+        "viz_type": "table",
+        "query_mode": "aggregate",
+        "groupby": ["company_id"],
+        "metrics": [{"expressionType": "SQL", "sqlExpression": "SUM(untaxed_revenue)", "label": "Revenue"}],
+        "row_limit": 100,
+    }
+    charts = {
+        on_view: superset_content.chart(client, "Cached revenue (view)", on_view, params),
+        own_sql: superset_content.chart(client, "Cached revenue (SQL)", own_sql, params),
+    }
+    cells = [
+        superset_content.Cell(chart, name, 6) for chart, name in zip(charts.values(), ("View", "SQL"), strict=True)
+    ]
+    dashboard = superset_content.dashboard(client, "Cached sales", [cells], slug=f"cached-sales-{analytics_db}")
+    tokens = _shell_json(_shell(stack, analytics_db, e2e_dir, "cache-register", _cache_register_script(dashboard)))
+    assert set(tokens["datasets"].values()) == {"filtered"}, tokens["datasets"]
+
+    def seen(token):
+        """{dataset: ({company: revenue}, answered from Superset's cache)} a guest gets."""
+        out = {}
+        for dataset, chart in charts.items():
+            status, result = superset_fixtures.chart_result(
+                superset.url, token, dashboard, chart, dataset, ["company_id"], params["metrics"], force=False
+            )
+            assert status == 200, result
+            out[dataset] = (
+                {r["company_id"]: round(r["Revenue"], 2) for r in result["data"]},
+                bool(result["is_cached"]),
+            )
+        return out
+
+    def in_the_view(*ids):
+        rows = _sql(
+            analytics_db,
+            f"SELECT company_id || ':' || round(sum(untaxed_revenue), 2) FROM {SCHEMA}.mv_sale_monthly "  # noqa: S608
+            f"WHERE company_id IN ({', '.join(map(str, ids))}) GROUP BY company_id",
+        )
+        return {int(k): float(v) for k, v in (line.split(":") for line in rows.splitlines())}
+
+    first = in_the_view(a, b)
+    seen(tokens["token_a"]), seen(tokens["token_ab"])  # the charts as the embedded page loads them
+    assert seen(tokens["token_a"]) == dict.fromkeys(charts, ({a: first[a]}, True))  # Superset caches...
+    assert seen(tokens["token_ab"]) == dict.fromkeys(charts, (first, True))  # ...per guest's companies
+
+    # A refresh Odoo does not announce (plain SQL): Superset keeps showing the old figures.
+    _shell(stack, analytics_db, e2e_dir, "cache-order-1", _cache_order_script(40, None))
+    _sql(analytics_db, f"REFRESH MATERIALIZED VIEW {SCHEMA}.mv_sale_monthly")
+    assert in_the_view(a)[a] == first[a] + 40
+    assert seen(tokens["token_a"]) == dict.fromkeys(charts, ({a: first[a]}, True))
+
+    # "Refresh now": every guest gets the refreshed figures, for its companies only.
+    done = _shell_json(_shell(stack, analytics_db, e2e_dir, "cache-order-2", _cache_order_script(10, "now")))
+    assert done == {"status": "done", "stale": False, "message": False}, done
+    second = in_the_view(a, b)
+    assert second == {a: first[a] + 50, b: first[b]}
+    assert seen(tokens["token_a"]) == dict.fromkeys(charts, ({a: second[a]}, False))
+    assert seen(tokens["token_ab"]) == dict.fromkeys(charts, (second, False))
+    stamp = json.loads(client.dataset(on_view)["extra"])["odoo_data_refreshed_at"]
+    assert stamp == json.loads(client.dataset(own_sql)["extra"])["odoo_data_refreshed_at"]
+
+    # Superset unreachable: the refresh is done and kept, the view says what Superset may show.
+    closed = f"http://127.0.0.1:{free_port()}"
+    down = _shell_json(_shell(stack, analytics_db, e2e_dir, "cache-order-3", _cache_order_script(5, "now", closed)))
+    assert (down["status"], down["stale"]) == ("done", True), down
+    assert down["message"].startswith("Superset may still show the figures from before the last refresh: ")
+    assert f"Superset is unavailable at {closed}" in down["message"], down["message"]
+    assert in_the_view(a)[a] == second[a] + 5
+    assert seen(tokens["token_a"]) == dict.fromkeys(charts, ({a: second[a]}, True))
+
+    # Superset back: the next refresh run tells it, whether or not it refreshes anything.
+    back = _shell_json(
+        _shell(stack, analytics_db, e2e_dir, "cache-order-4", _cache_order_script(1, "cron", superset.url))
+    )
+    assert (back["stale"], back["message"]) == (False, False), back
+    assert seen(tokens["token_a"])[on_view][0] == {a: in_the_view(a)[a]}
+
+
 def test_apps_installed_later_and_uninstalled(stack, analytics_db, e2e_dir):
     """CRM views wait until crm is installed with odoo-bin after the addon, then exist and
     count won and lost opportunities; sale_margin installed adds the margin to the product

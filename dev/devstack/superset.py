@@ -33,9 +33,20 @@ def render_config(
     guest_token_audience=GUEST_AUDIENCE,
     embedded=True,
     allow_framing=True,
+    data_cache_dir=None,
 ):
     """Write superset_config.py from the template. The knobs exist for tests that
-    need a misconfigured Superset (embedding off, framing forbidden)."""
+    need a misconfigured Superset (embedding off, framing forbidden) or one that caches
+    chart data, as production ones do (in files under data_cache_dir)."""
+    data_cache = (
+        {
+            "CACHE_TYPE": "FileSystemCache",
+            "CACHE_DIR": str(Path(data_cache_dir).resolve()),
+            "CACHE_DEFAULT_TIMEOUT": 86400,
+        }
+        if data_cache_dir
+        else {"CACHE_TYPE": "NullCache"}
+    )
     values = {
         "secret_key": secret_key,
         "metadata_uri": f"sqlite:///{Path(metadata).resolve()}",
@@ -45,6 +56,7 @@ def render_config(
         "guest_role": GUEST_ROLE,
         "frame_ancestors": ["'self'", *odoo_origins(odoo_port)] if allow_framing else ["'self'"],
         "frame_options": None if allow_framing else "SAMEORIGIN",
+        "data_cache_config": data_cache,
     }
     text = string.Template(TEMPLATE.read_text()).substitute({k: repr(v) for k, v in values.items()})
     path = Path(path)
@@ -140,17 +152,21 @@ class Instance:
     def guest_token_secret(self):
         return self._secret("guest_token_secret")
 
-    def prepare(self, venv, **config_knobs):
-        """Copy the bootstrapped metadata (first time) and write the config."""
+    def prepare(self, venv, data_cache=False, **config_knobs):
+        """Copy the bootstrapped metadata (first time) and write the config. data_cache:
+        chart data cached in the instance's folder (emptied at each start)."""
         if not self.metadata.exists():
             self.folder.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(metadata_template(venv), self.metadata)
+        cache_dir = self.folder / "data-cache"
+        shutil.rmtree(cache_dir, ignore_errors=True)
         return render_config(
             self.folder / "superset_config.py",
             metadata=self.metadata,
             odoo_port=self.odoo_port,
             secret_key=self._secret("secret_key"),
             guest_token_secret=self.guest_token_secret,
+            data_cache_dir=cache_dir if data_cache else None,
             **config_knobs,
         )
 

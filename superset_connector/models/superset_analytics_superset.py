@@ -1,14 +1,16 @@
 """The analytics views as Superset sees them: one database connection that logs in as
-the read-only role, one dataset per installed view (services/analytics_provisioning.py)."""
+the read-only role, one dataset per installed view (services/analytics_provisioning.py),
+and charts recomputed after each refresh of a materialized view (services/superset_cache.py)."""
 
 import logging
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..services.analytics_provisioning import DatabaseTarget, provision
 from ..services.errors import SupersetError
+from ..services.superset_cache import expire_cached_charts
 from .superset_analytics_view import SCHEMA
 from .texts import user_text
 
@@ -16,6 +18,7 @@ _logger = logging.getLogger(__name__)
 
 DATABASE_NAME_PARAM = "superset_connector.analytics_database_name"
 DATABASE_ID_PARAM = "superset_connector.analytics_database_id"
+EXPIRE_AFTER_COMMIT = "superset_connector.expire_superset_charts"
 
 
 class SupersetAnalyticsView(models.Model):
@@ -27,6 +30,13 @@ class SupersetAnalyticsView(models.Model):
         copy=False,
         help='The Superset dataset reading this view, made by "Connect Superset".',
     )
+    superset_charts_stale = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="Refreshed data that Superset's cached charts may not show yet: Superset is told after the refresh "
+        "is committed, and again at every refresh run until it answers.",
+    )
+    superset_charts_message = fields.Text(string="Superset Charts", readonly=True, copy=False)
 
     @api.model
     def action_provision_superset(self):
@@ -70,6 +80,80 @@ class SupersetAnalyticsView(models.Model):
                 self.env._("%(message)s Not created: %(failed)s", message=message, failed=failed), "warning"
             )
         return self._notify(message, "success")
+
+    # --- charts recomputed after a refresh -------------------------------------------
+
+    def _refresh(self, force=False):
+        status = super()._refresh(force=force)
+        if status == "done":
+            self.superset_charts_stale = True
+            self._expire_superset_charts_after_commit()
+        return status
+
+    @api.model
+    def _cron_refresh(self, view_ids):
+        result = super()._cron_refresh(view_ids)
+        # Any refresh run also retries the views whose Superset was not reachable last time.
+        self.search([("superset_charts_stale", "=", True)])._expire_superset_charts_after_commit()
+        return result
+
+    def _expire_superset_charts_after_commit(self):
+        """Tell Superset once the refreshed data is committed: before that, a chart
+        recomputed in between would cache the old figures again."""
+        if not self:
+            return
+        cr = self.env.cr
+        ids = cr.postcommit.data.get(EXPIRE_AFTER_COMMIT)
+        if ids is None:
+            ids = cr.postcommit.data[EXPIRE_AFTER_COMMIT] = set()
+            registry = self.env.registry
+
+            @cr.postcommit.add
+            def expire():
+                try:
+                    with registry.cursor() as new_cr:
+                        views = api.Environment(new_cr, SUPERUSER_ID, {})[self._name].browse(sorted(ids)).exists()
+                        views._expire_superset_charts()
+                except Exception:  # the caller's work is committed: it must not fail now
+                    _logger.exception("Superset analytics: could not tell Superset about refreshed views")
+
+        ids.update(self.ids)
+
+    def _expire_superset_charts(self):
+        """Make Superset recompute the cached charts reading these refreshed views."""
+        views = self.filtered("superset_charts_stale")
+        if not views:
+            return
+        database_id = int(self.env["ir.config_parameter"].sudo().get_param(DATABASE_ID_PARAM) or 0)
+        if not self.env["superset.connector"]._get_settings().server_url or not database_id:
+            # Superset was never connected to the views: no chart of its reads them.
+            views.write({"superset_charts_stale": False, "superset_charts_message": False})
+            return
+        stamp = fields.Datetime.now().isoformat() + "Z"
+        try:
+            # No retries: what fails now is tried again at the next refresh run.
+            client = self.env["superset.connector"]._get_client(interactive=True)
+            report = expire_cached_charts(client, database_id, SCHEMA, views.mapped("name"), stamp)
+        except (SupersetError, UserError) as exc:
+            views.write({"superset_charts_message": views._stale_charts_message(exc)})
+            _logger.warning("Superset analytics: charts of %s not expired: %s", ", ".join(views.mapped("name")), exc)
+            return
+        for view in views:
+            error = report.failed.get(view.name)
+            view.write(
+                {
+                    "superset_charts_stale": bool(error),
+                    "superset_charts_message": view._stale_charts_message(error) if error else False,
+                }
+            )
+        _logger.info("Superset analytics: charts expired in Superset for %s", report.expired)
+
+    def _stale_charts_message(self, error):
+        return self.env._(
+            "Superset may still show the figures from before the last refresh: %(error)s "
+            "Odoo tells it again at the next refresh run.",
+            error=user_text(self.env, error),
+        )
 
     @api.model
     def _superset_database_name(self):

@@ -186,3 +186,20 @@ class TestAnalyticsRefresh(TransactionCase):
         self.assertIn("statement timeout", slow.refresh_message)
         self.env["ir.config_parameter"].set_param("superset_connector.analytics_statement_timeout_ms", "60000")
         self.assertEqual(slow._refresh(force=True), "done")
+
+    def test_a_refresh_waits_for_the_commit_to_tell_superset(self):
+        """A refresh that changed data marks the view's Superset charts stale and leaves
+        telling Superset to after the commit (tests never commit: it stays queued); a
+        busy or skipped refresh queues nothing. Where Superset was never connected to
+        the views, there is nothing to tell and the mark goes."""
+        self.assertEqual(self.mv._refresh(force=True), "done")
+        self.assertTrue(self.mv.superset_charts_stale)
+        self.assertEqual(self.env.cr.postcommit.data["superset_connector.expire_superset_charts"], {self.mv.id})
+        self.env.cr.postcommit.clear()
+        self.assertEqual(self.mv._refresh(), "skipped")
+        self.assertNotIn("superset_connector.expire_superset_charts", self.env.cr.postcommit.data)
+
+        self.env["ir.config_parameter"].sudo().set_param("superset_connector.analytics_database_id", False)
+        self.mv._expire_superset_charts()
+        self.assertFalse(self.mv.superset_charts_stale)
+        self.assertFalse(self.mv.superset_charts_message)
