@@ -460,19 +460,27 @@ def _staging_dashboard(staging, db):
     return superset_content.dashboard(staging, "Bundle sales", [cells], slug=f"bundle-sales-{db}"), charts
 
 
-def _bundle_setup_script(superset, odoo_origin):
-    """odoo-bin shell script: sales in two companies, the materialized views refreshed,
-    a user of A and a user of A and B."""
-    return _sales_script(superset, odoo_origin, "Bundle", (40, 40)) + (
+def _connected_with_sales(stack, db, e2e_dir, superset, label, prices, extra=""):
+    """Superset connected to the views ("Connect Superset"), then sales in two companies
+    (_sales_script), the materialized views refreshed, a user of A (<label>_a) and a user
+    of A and B (<label>_ab); extra: more lines of the script before its commit. Returns
+    (what the connection made, {"a": id, "b": id})."""
+    user, password = settings.superset_admin()
+    tag = label.lower()
+    connected = _shell_json(
+        _shell(stack, db, e2e_dir, f"{tag}-connect", _provision_script(superset.url, user, password))
+    )
+    script = _sales_script(superset, f"http://127.0.0.1:{free_port()}", label, prices) + (
+        f"{extra}"
         "users = env.ref('superset_connector.group_superset_user')\n"
-        "def user(login, companies):\n"
-        "    return env['res.users'].create({'name': login, 'login': login, 'company_id': companies[0].id,\n"
-        "        'company_ids': [Command.set([c.id for c in companies])],\n"
+        f"for login, companies in (('{tag}_a', a), ('{tag}_ab', a | b)):\n"
+        "    env['res.users'].create({'name': login, 'login': login, 'company_id': a.id,\n"
+        "        'company_ids': [Command.set(companies.ids)],\n"
         "        'groups_id': [Command.set([env.ref('base.group_user').id, users.id])]})\n"
-        "user('bundle_a', a), user('bundle_ab', a | b)\n"
         "env.cr.commit()\n"
         "print('RESULT ' + json.dumps({'a': a.id, 'b': b.id}))\n"
     )
+    return connected, _shell_json(_shell(stack, db, e2e_dir, f"{tag}-setup", script))
 
 
 def _bundle_import_script(path):
@@ -519,18 +527,7 @@ def test_a_bundle_from_another_superset_shows_each_company_its_figures(
     of company A sees A's rows only, a user of A and B both. A new file (a chart renamed
     there) updates the same dashboard."""
     user, password = settings.superset_admin()
-    connected = _shell_json(
-        _shell(stack, analytics_db, e2e_dir, "bundle-connect", _provision_script(superset.url, user, password))
-    )
-    companies = _shell_json(
-        _shell(
-            stack,
-            analytics_db,
-            e2e_dir,
-            "bundle-setup",
-            _bundle_setup_script(superset, f"http://127.0.0.1:{free_port()}"),
-        )
-    )
+    connected, companies = _connected_with_sales(stack, analytics_db, e2e_dir, superset, "Bundle", (40, 40))
     staging = SupersetClient(superset_misconfigured.url, user, password, retries=0)
     staging_dashboard, staging_charts = _staging_dashboard(staging, analytics_db)
     path = e2e_dir / "bundle-sales.zip"
@@ -561,21 +558,6 @@ def test_a_bundle_from_another_superset_shows_each_company_its_figures(
     assert (second["before"], second["state"]) == ("changed", "imported"), second
     assert second["superset_id"] == first["superset_id"]
     assert set(_charts(client, first["superset_id"])) == {"Confirmed orders", "Revenue by company"}
-
-
-def _cache_setup_script(superset, odoo_origin):
-    """odoo-bin shell script: sales in two companies, the materialized views refreshed,
-    tokens that outlive the test, a user of A and a user of A and B."""
-    return _sales_script(superset, odoo_origin, "Cache", (100, 250)) + (
-        "params.set_param('superset_connector.token_ttl', '3600')\n"
-        "users = env.ref('superset_connector.group_superset_user')\n"
-        "for login, companies in (('cache_a', a), ('cache_ab', a | b)):\n"
-        "    env['res.users'].create({'name': login, 'login': login, 'company_id': a.id,\n"
-        "        'company_ids': [Command.set(companies.ids)],\n"
-        "        'groups_id': [Command.set([env.ref('base.group_user').id, users.id])]})\n"
-        "env.cr.commit()\n"
-        "print('RESULT ' + json.dumps({'a': a.id, 'b': b.id}))\n"
-    )
 
 
 def _cache_register_script(superset_id):
@@ -641,18 +623,10 @@ def test_a_refresh_shows_its_figures_through_superset_cache(stack, analytics_db,
     Superset unreachable the refresh is done all the same and the view says Superset may
     show older figures; the next refresh run, Superset back, tells it."""
     user, password = settings.superset_admin()
-    connected = _shell_json(
-        _shell(stack, analytics_db, e2e_dir, "cache-connect", _provision_script(superset.url, user, password))
-    )
-    companies = _shell_json(
-        _shell(
-            stack,
-            analytics_db,
-            e2e_dir,
-            "cache-setup",
-            _cache_setup_script(superset, f"http://127.0.0.1:{free_port()}"),
-        )
-    )
+    connected, companies = _connected_with_sales(
+        stack, analytics_db, e2e_dir, superset, "Cache", (100, 250),
+        extra="params.set_param('superset_connector.token_ttl', '3600')  # tokens that outlive the test\n",
+    )  # fmt: skip
     a, b = companies["a"], companies["b"]
     client = SupersetClient(superset.url, user, password, retries=0)
     own_sql = client.post_json(
