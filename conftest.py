@@ -45,11 +45,11 @@ def odoo_port():
 
 @pytest.fixture(scope="session", autouse=True)
 def superset_servers(stack, test_dir, odoo_port):
-    main = superset_stack.Instance(test_dir / "superset", free_port(), odoo_port)
+    main = superset_stack.Instance(test_dir / "superset", free_port(), odoo_port, data_cache=True)
     misconfigured = superset_stack.Instance(
         test_dir / "superset-misconfigured", free_port(), odoo_port, name="Superset (misconfigured)"
     )
-    main.launch(stack.superset_venv, data_cache=True)
+    main.launch(stack.superset_venv)
     misconfigured.launch(stack.superset_venv, embedded=False, allow_framing=False)
     try:
         main.wait()

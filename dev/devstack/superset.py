@@ -43,6 +43,9 @@ def render_config(
             "CACHE_TYPE": "FileSystemCache",
             "CACHE_DIR": str(Path(data_cache_dir).resolve()),
             "CACHE_DEFAULT_TIMEOUT": 86400,
+            # No limit: past its default 500 files this store deletes a third of them,
+            # which a cache such as Redis does not do.
+            "CACHE_THRESHOLD": 0,
         }
         if data_cache_dir
         else {"CACHE_TYPE": "NullCache"}
@@ -125,10 +128,13 @@ def metadata_template(venv):
 class Instance:
     """One Superset server: a folder with its config, metadata copy, log and pid file."""
 
-    def __init__(self, folder, port, odoo_port, name="Superset"):
+    def __init__(self, folder, port, odoo_port, name="Superset", data_cache=False):
+        """data_cache: chart data cached in the instance's folder, at every start (emptied
+        each time)."""
         self.folder = Path(folder)
         self.port = port
         self.odoo_port = odoo_port
+        self.data_cache = data_cache
         self.server = Server(name, self.folder / "superset.pid", self.folder / "logs" / "superset.log")
 
     @property
@@ -152,9 +158,8 @@ class Instance:
     def guest_token_secret(self):
         return self._secret("guest_token_secret")
 
-    def prepare(self, venv, data_cache=False, **config_knobs):
-        """Copy the bootstrapped metadata (first time) and write the config. data_cache:
-        chart data cached in the instance's folder (emptied at each start)."""
+    def prepare(self, venv, **config_knobs):
+        """Copy the bootstrapped metadata (first time) and write the config."""
         if not self.metadata.exists():
             self.folder.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(metadata_template(venv), self.metadata)
@@ -166,7 +171,7 @@ class Instance:
             odoo_port=self.odoo_port,
             secret_key=self._secret("secret_key"),
             guest_token_secret=self.guest_token_secret,
-            data_cache_dir=cache_dir if data_cache else None,
+            data_cache_dir=cache_dir if self.data_cache else None,
             **config_knobs,
         )
 

@@ -21,6 +21,7 @@ NEEDED_PERMISSIONS = {
     ("can_read", "Dashboard"): _("list dashboards"),
     ("can_set_embedded", "Dashboard"): _("enable embedding on dashboards"),
     ("can_read", "Dataset"): _("find the datasets a dashboard uses"),
+    ("can_write", "Dataset"): _("create the analytics datasets, and have charts recomputed after a refresh"),
 }
 NEEDED_IN_API_MODE = {("can_grant_guest_token", "SecurityRestApi"): _("issue guest tokens")}
 
