@@ -483,6 +483,16 @@ def _connected_with_sales(stack, db, e2e_dir, superset, label, prices, extra="")
     return connected, _shell_json(_shell(stack, db, e2e_dir, f"{tag}-setup", script))
 
 
+# Shell-script lines: token(login), the guest-token response a user gets for `dashboard`
+# with all its companies active.
+_TOKEN_OF_LOGIN = (
+    "def token(login):\n"
+    "    u = env['res.users'].search([('login', '=', login)])\n"
+    "    return Dash.with_user(u).with_context(allowed_company_ids=u.company_ids.ids)"
+    "._guest_token_response(dashboard.id, {})\n"
+)
+
+
 def _bundle_import_script(path):
     """odoo-bin shell script: the file at path as the bundle "Bundle sales" (made, or
     given the new file), imported by the hourly sync, its dashboard offered to Superset
@@ -504,10 +514,7 @@ def _bundle_import_script(path):
         "dashboard = bundle.dashboard_ids\n"
         "dashboard.group_ids = [Command.set(env.ref('superset_connector.group_superset_user').ids)]\n"
         "env.cr.commit()\n"
-        "def token(login):\n"
-        "    u = env['res.users'].search([('login', '=', login)])\n"
-        "    return Dash.with_user(u).with_context(allowed_company_ids=u.company_ids.ids)"
-        "._guest_token_response(dashboard.id, {})\n"
+        f"{_TOKEN_OF_LOGIN}"
         "print('RESULT ' + json.dumps({\n"
         "    'before': before, 'state': bundle.state, 'message': bundle.message,\n"
         "    'superset_id': dashboard.superset_dashboard_id,\n"
@@ -572,13 +579,10 @@ def _cache_register_script(superset_id):
         f"dashboard = Dash.search([('superset_dashboard_id', '=', {int(superset_id)})])\n"
         "dashboard.group_ids = [Command.set(env.ref('superset_connector.group_superset_user').ids)]\n"
         "env.cr.commit()\n"
-        "def token(login):\n"
-        "    u = env['res.users'].search([('login', '=', login)])\n"
-        "    return Dash.with_user(u).with_context(allowed_company_ids=u.company_ids.ids)"
-        "._guest_token_response(dashboard.id, {})['token']\n"
+        f"{_TOKEN_OF_LOGIN}"
         "print('RESULT ' + json.dumps({\n"
         "    'datasets': {d.name: d.filter_state for d in dashboard.dataset_ids},\n"
-        "    'token_a': token('cache_a'), 'token_ab': token('cache_ab'),\n"
+        "    'token_a': token('cache_a')['token'], 'token_ab': token('cache_ab')['token'],\n"
         "}))\n"
     )
 

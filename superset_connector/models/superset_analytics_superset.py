@@ -56,7 +56,7 @@ class SupersetAnalyticsView(models.Model):
         target = self._superset_database_target()
         client = self.env["superset.connector"]._get_client()
         try:
-            known = int(self.env["ir.config_parameter"].sudo().get_param(DATABASE_ID_PARAM) or 0)
+            known = self._superset_database_id()
             report = provision(client, target, views.mapped("name"), known_database_id=known, progress=_logger.info)
         except SupersetError as exc:
             raise UserError(user_text(self.env, exc)) from exc
@@ -124,7 +124,7 @@ class SupersetAnalyticsView(models.Model):
         views = self.filtered("superset_charts_stale")
         if not views:
             return
-        database_id = int(self.env["ir.config_parameter"].sudo().get_param(DATABASE_ID_PARAM) or 0)
+        database_id = self._superset_database_id()
         if not self.env["superset.connector"]._get_settings().server_url or not database_id:
             # Superset was never connected to the views: no chart of its reads them.
             views.write({"superset_charts_stale": False, "superset_charts_message": False})
@@ -134,18 +134,14 @@ class SupersetAnalyticsView(models.Model):
             # No retries: what fails now is tried again at the next refresh run.
             client = self.env["superset.connector"]._get_client(interactive=True)
             report = expire_cached_charts(client, database_id, SCHEMA, views.mapped("name"), stamp)
-        except (SupersetError, UserError) as exc:
+        except SupersetError as exc:
             views.write({"superset_charts_message": views._stale_charts_message(exc)})
             _logger.warning("Superset analytics: charts of %s not expired: %s", ", ".join(views.mapped("name")), exc)
             return
-        for view in views:
-            error = report.failed.get(view.name)
-            view.write(
-                {
-                    "superset_charts_stale": bool(error),
-                    "superset_charts_message": view._stale_charts_message(error) if error else False,
-                }
-            )
+        failed = views.filtered(lambda v: v.name in report.failed)
+        (views - failed).write({"superset_charts_stale": False, "superset_charts_message": False})
+        for view in failed:  # stays stale: told again at the next refresh run
+            view.superset_charts_message = view._stale_charts_message(report.failed[view.name])
         _logger.info("Superset analytics: charts expired in Superset for %s", report.expired)
 
     def _stale_charts_message(self, error):
@@ -154,6 +150,11 @@ class SupersetAnalyticsView(models.Model):
             "Odoo tells it again at the next refresh run.",
             error=user_text(self.env, error),
         )
+
+    @api.model
+    def _superset_database_id(self):
+        """Superset's id of the analytics connection "Connect Superset" made; 0 before."""
+        return int(self.env["ir.config_parameter"].sudo().get_param(DATABASE_ID_PARAM) or 0)
 
     @api.model
     def _superset_database_name(self):

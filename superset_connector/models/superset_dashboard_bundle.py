@@ -13,7 +13,6 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..services.dashboard_bundle import BundleError, describe, import_bundle, read, target
 from ..services.errors import SupersetError
-from .superset_analytics_superset import DATABASE_ID_PARAM
 from .superset_analytics_view import SCHEMA
 from .texts import user_text
 
@@ -206,7 +205,7 @@ class SupersetDashboardBundle(models.Model):
     @api.model
     def _target(self, client):
         """The analytics connection a bundle's datasets land on ("Connect Superset")."""
-        database_id = int(self.env["ir.config_parameter"].sudo().get_param(DATABASE_ID_PARAM) or 0)
+        database_id = self.env["superset.analytics.view"]._superset_database_id()
         views = self.env["superset.analytics.view"].sudo().search([("state", "=", "installed")])
         tables = {view.name for view in views if view.superset_dataset_id}
         if not database_id or not tables:

@@ -10,7 +10,6 @@ from odoo.exceptions import AccessError, UserError
 
 from ..services.errors import SupersetError
 from ..services.superset_content import build_starters, describe, load_starters
-from .superset_analytics_superset import DATABASE_ID_PARAM
 from .superset_analytics_view import SCHEMA
 from .texts import user_text
 
@@ -50,7 +49,7 @@ class SupersetDashboardStarter(models.AbstractModel):
     def _create(self):
         """The starter dashboards built in Superset (services/superset_content.py): a StarterReport."""
         views = self.env["superset.analytics.view"].sudo().search([("state", "=", "installed")])
-        database_id = int(self.env["ir.config_parameter"].sudo().get_param(DATABASE_ID_PARAM) or 0)
+        database_id = self.env["superset.analytics.view"]._superset_database_id()
         datasets = {view.name: view.superset_dataset_id for view in views if view.superset_dataset_id}
         if not database_id or not datasets:
             raise UserError(

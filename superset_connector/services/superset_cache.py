@@ -32,10 +32,8 @@ def datasets_reading(datasets, schema, view_names):
     for dataset in datasets:
         sql = (dataset.get("sql") or "").strip()
         for view in view_names:
-            if sql:
-                if _names(sql, schema, view):
-                    readers[view].append(dataset)
-            elif dataset.get("table_name") == view and dataset.get("schema") == schema:
+            on_view = dataset.get("table_name") == view and dataset.get("schema") == schema
+            if _names(sql, schema, view) if sql else on_view:
                 readers[view].append(dataset)
     return readers
 
@@ -83,9 +81,9 @@ def expire(client, readers, stamp):
             outcome[dataset["id"]] = exc
     report = ExpiryReport()
     for view, found in readers.items():
-        errors = [outcome[d["id"]] for d in found if outcome[d["id"]] is not None]
-        if errors:
-            report.failed[view] = errors[0]
+        error = next((outcome[d["id"]] for d in found if outcome[d["id"]] is not None), None)
+        if error:
+            report.failed[view] = error
         else:
             report.expired[view] = [d["id"] for d in found]
     return report
