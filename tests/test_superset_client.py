@@ -7,6 +7,7 @@ accepts and never answers (read timeout), a tiny HTTP peer answering 503.
 import http.server
 import socket
 import threading
+import time
 import uuid
 
 import pytest
@@ -200,3 +201,142 @@ def test_breaker_against_a_stopped_superset(stack, test_dir, odoo_port):
         assert client.breaker.state == CLOSED
     finally:
         instance.stop()
+
+
+def test_breaker_trial_interrupted_is_released():
+    """A half-open trial ended by a BaseException (a worker killed at its time limit, a
+    KeyboardInterrupt) neither opens nor closes the breaker, and the next call is the new
+    trial instead of being refused for ever."""
+    now = [0.0]
+    client = make_client("http://127.0.0.1:9", retries=0)
+    client.breaker = CircuitBreaker(failure_threshold=1, reset_timeout=10, clock=lambda: now[0])
+    client.breaker.record_failure()
+    now[0] = 10
+    assert client.breaker.state == HALF_OPEN
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        client._guarded(interrupted)
+    assert client.breaker.state == HALF_OPEN
+    assert client._guarded(lambda: "answered") == "answered"  # allowed through as the trial
+    assert client.breaker.state == CLOSED
+
+
+class _TransportFaults(http.server.BaseHTTPRequestHandler):
+    """/cut: a body shorter than announced; /loop: redirects to itself; /trickle: one byte
+    every 0.2 s; anything else: 200 OK."""
+
+    def do_GET(self):
+        if self.path == "/cut":
+            self.send_response(200)
+            self.send_header("Content-Length", "100")
+            self.end_headers()
+            self.wfile.write(b"OK")
+        elif self.path == "/loop":
+            self.send_response(302)
+            self.send_header("Location", "/loop")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif self.path == "/trickle":
+            self.send_response(200)
+            self.send_header("Content-Length", "50")
+            self.end_headers()
+            for _ in range(50):
+                try:
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                except OSError:
+                    return
+                time.sleep(0.2)
+        else:
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"OK")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def faulty_peer():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _TransportFaults)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [("/cut", "the answer was cut off or garbled"), ("/loop", "too many redirects")],
+)
+def test_broken_answers_are_failures_of_superset(faulty_peer, path, reason):
+    """An answer cut short and a redirect loop become SupersetUnavailable (never a raw
+    requests exception) and count against the breaker."""
+    client = make_client(faulty_peer, retries=0, breaker=CircuitBreaker(failure_threshold=2))
+    with pytest.raises(SupersetUnavailable) as caught:
+        client.request("GET", path, auth=False, json_response=False)
+    assert reason in str(caught.value)
+    assert client.breaker.failures == 1
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "ftp://127.0.0.1:9", "127.0.0.1:8088"])
+def test_an_invalid_url_is_a_failure_with_its_fix(url):
+    client = make_client(url, retries=0)
+    with pytest.raises(SupersetUnavailable) as caught:
+        client.health()
+    assert "is not a valid http(s) address" in str(caught.value)
+    assert "Correct the Superset URL" in str(caught.value)
+    assert client.breaker.failures == 1
+
+
+def test_deadline_cuts_a_silent_server_short():
+    """A server that accepts and never answers, a read timeout of 10 s, a deadline of
+    0.5 s: the call fails as unavailable after the deadline, not the timeout."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        client = make_client(f"http://127.0.0.1:{silent.getsockname()[1]}", retries=3, read_timeout=10)
+        started = time.monotonic()
+        with pytest.raises(SupersetUnavailable) as caught, client.deadline(0.5):
+            client.health()
+        elapsed = time.monotonic() - started
+    assert "no answer within 0.5 s" in str(caught.value)
+    assert elapsed < 2, elapsed  # not 10 s, nor 3 retries of it
+    assert client.attempts == 1  # no retry fits in what is left
+
+
+def test_deadline_covers_an_answer_sent_slowly(faulty_peer):
+    """Headers at once, then a byte every 0.2 s (10 s in all): the deadline ends it."""
+    client = make_client(faulty_peer, retries=0, read_timeout=10)
+    started = time.monotonic()
+    with pytest.raises(SupersetUnavailable), client.deadline(1.0):
+        client.request("GET", "/trickle", auth=False, json_response=False)
+    assert time.monotonic() - started < 2.5
+
+
+def test_deadline_covers_waiting_for_another_threads_login():
+    """One thread logs in to a server that never answers (holding the login lock for its
+    10 s read timeout); another, under a 0.5 s deadline, does not wait for it."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        client = make_client(f"http://127.0.0.1:{silent.getsockname()[1]}", retries=0, read_timeout=10)
+
+        def log_in_and_wait():
+            with pytest.raises(SupersetUnavailable):
+                client.me()
+
+        first = threading.Thread(target=log_in_and_wait, daemon=True)
+        first.start()
+        time.sleep(0.2)  # the first thread holds the login lock now
+        started = time.monotonic()
+        with pytest.raises(SupersetUnavailable) as caught, client.deadline(0.5):
+            client.me()
+        elapsed = time.monotonic() - started
+    assert elapsed < 1.5, elapsed
+    assert "no answer within 0.5 s" in str(caught.value)

@@ -66,7 +66,9 @@ class SupersetConnector(models.AbstractModel):
     @api.model
     def _get_client(self, settings=None, interactive=False):
         """The shared client. interactive: for a user waiting on a page (a guest token):
-        no retries, so a dead Superset is reported at once; the circuit breaker is shared."""
+        no retries, so a dead Superset is reported at once, and a circuit breaker of its
+        own, so that background work stuck on a slow dashboard (the sync, a refresh)
+        never opens it for the users."""
         settings = settings or self._get_settings()
         if not settings.server_url:
             raise UserError(self.env._("Superset is not configured yet: set its URL in Settings ‣ Superset."))
@@ -81,7 +83,6 @@ class SupersetConnector(models.AbstractModel):
 
     @api.model
     def _new_clients(self, settings):
-        breaker = CircuitBreaker(settings.breaker_threshold, settings.breaker_reset)
         return tuple(
             SupersetClient(
                 settings.server_url,
@@ -90,7 +91,7 @@ class SupersetConnector(models.AbstractModel):
                 connect_timeout=settings.connect_timeout,
                 read_timeout=settings.read_timeout,
                 retries=retries,
-                breaker=breaker,
+                breaker=CircuitBreaker(settings.breaker_threshold, settings.breaker_reset),
             )
             for retries in (settings.retries, 0)
         )

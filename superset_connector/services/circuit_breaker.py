@@ -70,3 +70,10 @@ class CircuitBreaker:
             if self._trial_running or self._failures >= self.failure_threshold:
                 self._opened_at = self._clock()
             self._trial_running = False
+
+    def release_trial(self):
+        """The call ended with neither an answer nor a failure (interrupted: a worker
+        killed at its time limit, a KeyboardInterrupt): let the next call be the trial,
+        rather than refusing every call while a trial that will never end "runs"."""
+        with self._lock:
+            self._trial_running = False

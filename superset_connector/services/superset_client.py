@@ -7,20 +7,24 @@ login: Superset's CSRF token is bound to the session cookie, so both travel toge
 Errors come out typed (see errors.py) with a message for the user.
 """
 
+import contextlib
 import html
 import json
 import logging
 import random
 import re
+import socket
 import threading
 import time
 
 import requests
+from requests import exceptions as http_errors
 
 from .circuit_breaker import CircuitBreaker, CircuitOpenError
 from .errors import (
     SupersetAuthError,
     SupersetBadResponse,
+    SupersetError,
     SupersetNotFound,
     SupersetPermissionError,
     SupersetUnavailable,
@@ -77,6 +81,7 @@ class SupersetClient:
         self.breaker = breaker or CircuitBreaker()
         self._sleep = sleep
         self._auth_lock = threading.Lock()
+        self._local = threading.local()  # the deadline of the calling thread, if any
         self._session = None
         self._anonymous_session = requests.Session()
         self._access_token = None
@@ -192,7 +197,11 @@ class SupersetClient:
         return result["result"]["uuid"]
 
     def guest_token(self, payload):
-        return self.post_json("/api/v1/security/guest_token/", payload)["token"]
+        body = self.post_json("/api/v1/security/guest_token/", payload)
+        token = body.get("token") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token:
+            raise SupersetBadResponse(_("Superset's answer to a guest-token request holds no token."))
+        return token
 
     def export(self, resource, ids):
         """Superset's export of these dashboards, charts, datasets or databases: ZIP bytes."""
@@ -212,6 +221,52 @@ class SupersetClient:
             files={"formData": ("bundle.zip", data, "application/zip")},
             data={"overwrite": "true" if overwrite else "false"},
         )
+
+    # --- deadline ---------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def deadline(self, seconds):
+        """Every call this thread makes in the block ends within `seconds` in all: each
+        wait (connecting, the answer, the login lock, a retry's backoff) is cut to what is
+        left, and once nothing is left the call fails as SupersetUnavailable. For a user
+        waiting on a page: a hung Superset costs them `seconds`, not the read timeout."""
+        previous = getattr(self._local, "deadline", None)
+        ends = time.monotonic() + seconds
+        self._local.deadline = ends if previous is None else min(previous, ends)
+        self._local.budget = seconds if previous is None else getattr(self._local, "budget", seconds)
+        try:
+            yield
+        finally:
+            self._local.deadline = previous
+
+    def _remaining(self):
+        """Seconds left before this thread's deadline; None without one."""
+        ends = getattr(self._local, "deadline", None)
+        return None if ends is None else ends - time.monotonic()
+
+    def _deadline_passed(self):
+        seconds = f"{getattr(self._local, 'budget', 0):g}"
+        return SupersetUnavailable(
+            _(
+                "Superset is unavailable at %(url)s: no answer within %(seconds)s s.",
+                url=self.base_url,
+                seconds=seconds,
+            ),
+            _("Check that Superset is running and answering; Odoo does not keep users waiting longer."),
+            reason=_("no answer within %(seconds)s s", seconds=seconds),
+        )
+
+    @contextlib.contextmanager
+    def _locked(self):
+        """The login lock, waited for no longer than the deadline (another thread may be
+        logging in to a Superset that does not answer)."""
+        remaining = self._remaining()
+        if not self._auth_lock.acquire(timeout=-1 if remaining is None else max(0.0, remaining)):
+            raise self._deadline_passed()
+        try:
+            yield
+        finally:
+            self._auth_lock.release()
 
     # --- public API: generic ---------------------------------------------------------
 
@@ -234,7 +289,7 @@ class SupersetClient:
         """A fresh session and tokens (the CSRF token is fetched on first write)."""
 
         def login():
-            with self._auth_lock:
+            with self._locked():
                 self._login()
 
         self._guarded(login)
@@ -243,7 +298,7 @@ class SupersetClient:
         """Fetch a CSRF token in the current session (logging in first if needed)."""
 
         def fetch():
-            with self._auth_lock:
+            with self._locked():
                 if self._session is None:
                     self._login()
                 self._fetch_csrf()
@@ -271,8 +326,13 @@ class SupersetClient:
         except SupersetUnavailable:
             self.breaker.record_failure()
             raise
-        except Exception:
+        except SupersetError:
             self.breaker.record_success()  # Superset answered, even if not as hoped
+            raise
+        except BaseException:
+            # Neither an answer nor a failure of Superset (a bug, an interrupted worker):
+            # a half-open trial must not stay "running" forever.
+            self.breaker.release_trial()
             raise
         self.breaker.record_success()
         return result
@@ -341,7 +401,7 @@ class SupersetClient:
         if not auth:
             return self._send_with_retries(self._anonymous_session, method, path, {**kwargs, "headers": headers})
         write = method.upper() not in ("GET", "HEAD", "OPTIONS")
-        with self._auth_lock:
+        with self._locked():
             if self._session is None:
                 self._login()
             if write and not self._csrf_token:
@@ -349,14 +409,14 @@ class SupersetClient:
         response = self._send_with_retries(self._session, method, path, self._auth_kwargs(kwargs, headers, write))
         if _is_token_rejected(response):
             # Expired access token: refresh it; if that fails, log in again once.
-            with self._auth_lock:
+            with self._locked():
                 if not self._refresh():
                     self._login()
                 if write:
                     self._fetch_csrf()
             response = self._send_with_retries(self._session, method, path, self._auth_kwargs(kwargs, headers, write))
         elif write and response.status_code == 400 and "csrf" in response.text.lower():
-            with self._auth_lock:
+            with self._locked():
                 self._fetch_csrf()
             response = self._send_with_retries(self._session, method, path, self._auth_kwargs(kwargs, headers, write))
         return response
@@ -366,34 +426,94 @@ class SupersetClient:
     def _send_with_retries(self, session, method, path, kwargs):
         """Send; on connection errors and 5xx retry with exponential backoff and jitter."""
         url = f"{self.base_url}{path}"
-        last_error = None
+        last_error, sent = None, 0
         for attempt in range(self.retries + 1):
             if attempt:
                 delay = min(self.backoff_max, self.backoff * 2 ** (attempt - 1))
-                self._sleep(delay * random.uniform(0.5, 1.0))  # noqa: S311 (jitter, not crypto)
+                delay *= random.uniform(0.5, 1.0)  # noqa: S311 (jitter, not crypto)
+                remaining = self._remaining()
+                if remaining is not None and remaining <= delay:
+                    break  # no time left for another attempt
+                self._sleep(delay)
+            timeout = self._timeout()
             self.attempts += 1
+            sent += 1
             try:
-                response = session.request(method, url, timeout=self.timeout, **kwargs)
-            except requests.Timeout as exc:
-                connect, read = (f"{seconds:g}" for seconds in self.timeout)
-                if isinstance(exc, requests.ReadTimeout):
-                    last_error = _("no answer within %(seconds)s s", seconds=read)
-                else:
-                    last_error = _("no connection within %(seconds)s s", seconds=connect)
-                continue
-            except requests.ConnectionError as exc:
-                last_error = _connection_reason(exc)
-                continue
+                response = session.request(method, url, timeout=timeout, stream=True, **kwargs)
+                self._read_body(response)
+            except requests.RequestException as exc:
+                last_error, retry = self._failure_reason(exc, timeout)
+                if retry:
+                    continue
+                break
             if response.status_code in RETRYABLE_STATUS:
                 last_error = f"HTTP {response.status_code}"
                 continue
             return response
-        _logger.warning("Superset call %s %s failed after %d attempts: %s", method, path, self.retries + 1, last_error)
+        _logger.warning("Superset call %s %s failed after %d attempt(s): %s", method, path, sent, last_error)
         raise SupersetUnavailable(
             _("Superset is unavailable at %(url)s: %(reason)s.", url=self.base_url, reason=last_error),
             _("Check that Superset is running and that this URL is reachable from the Odoo server."),
             reason=last_error,
         )
+
+    def _failure_reason(self, exc, timeout):
+        """(why the request failed, in a few words; whether the same again may work);
+        raises at once when waiting again is pointless (no time left, an invalid URL)."""
+        remaining = self._remaining()
+        if remaining is not None and remaining <= 0.05:
+            raise self._deadline_passed() from exc
+        if isinstance(exc, requests.Timeout):
+            connect, read = (f"{round(seconds, 1):g}" for seconds in timeout)
+            if isinstance(exc, requests.ReadTimeout):
+                return _("no answer within %(seconds)s s", seconds=read), True
+            return _("no connection within %(seconds)s s", seconds=connect), True
+        if isinstance(exc, http_errors.ChunkedEncodingError | http_errors.ContentDecodingError):
+            return _("the answer was cut off or garbled"), True
+        if isinstance(exc, requests.ConnectionError):
+            return _connection_reason(exc), True
+        if isinstance(exc, http_errors.TooManyRedirects):
+            return _("too many redirects"), False  # the same again would loop the same way
+        if isinstance(exc, http_errors.InvalidURL | http_errors.MissingSchema | http_errors.InvalidSchema):
+            raise SupersetUnavailable(
+                _("The Superset URL %(url)s is not a valid http(s) address.", url=self.base_url),
+                _("Correct the Superset URL in Settings ‣ Superset."),
+                reason=_("invalid URL"),
+            ) from exc
+        return _("the request failed (%(error)s)", error=type(exc).__name__), True
+
+    def _timeout(self):
+        """(connect, read) for one request: the configured ones, cut to the deadline."""
+        remaining = self._remaining()
+        if remaining is None:
+            return self.timeout
+        if remaining <= 0:
+            raise self._deadline_passed()
+        return tuple(min(seconds, remaining) for seconds in self.timeout)
+
+    def _read_body(self, response):
+        """Read the answer (the request was streamed). Under a deadline, a watchdog shuts
+        the connection when it passes, so that a server sending its answer slowly cannot
+        stretch the call: every read is bounded, but not their sum. A body shorter than
+        its Content-Length is an answer cut off (urllib3 1.26 does not check)."""
+        remaining = self._remaining()
+        watchdog = None
+        if remaining is not None:
+            watchdog = threading.Timer(max(0.0, remaining), _shut_connection, args=(response,))
+            watchdog.daemon = True
+            watchdog.start()
+        try:
+            content = response.content
+        finally:
+            if watchdog:
+                watchdog.cancel()
+        remaining = self._remaining()
+        if remaining is not None and remaining <= 0:
+            raise requests.ReadTimeout("the deadline passed while reading the answer")
+        expected = response.headers.get("Content-Length", "")
+        plain = not response.headers.get("Content-Encoding")
+        if plain and expected.isdigit() and len(content) != int(expected):
+            raise http_errors.ChunkedEncodingError("the answer is shorter than its Content-Length")
 
     def _raise_for_status(self, response, method, path):
         status = response.status_code
@@ -432,6 +552,20 @@ class SupersetClient:
                 ),
                 _("Check the Superset URL in Settings ‣ Superset."),
             ) from exc
+
+
+def _shut_connection(response):
+    """Wake a read blocked on this response's socket (from the watchdog's thread). The
+    socket is the pooled connection's, or, once http.client let go of it (a server that
+    closes after answering), the one under the response's file."""
+    raw = response.raw
+    sock = getattr(getattr(raw, "_connection", None), "sock", None)
+    if sock is None:
+        file = getattr(getattr(raw, "_fp", None), "fp", None)
+        sock = getattr(getattr(file, "raw", None), "_sock", None)
+    if isinstance(sock, socket.socket):
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def _is_token_rejected(response):
