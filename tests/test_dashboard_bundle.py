@@ -3,7 +3,9 @@ one ("staging", the harness's second Superset, with its own connection, datasets
 uuids on the same tables) is exported, then imported into the main one onto the
 datasets the main one already has. Re-importing brings the new version; files that are
 not usable bundles and bundles reading outside the target are refused with the reason,
-leaving Superset as it was.
+leaving Superset as it was: files smuggled in by path tricks, duplicates, alias bombs,
+wrong types and connections to other databases included (the reader's cases without a
+server: test_bundle_reader.py).
 
 The same, through Odoo (a bundle record, the sync, row-level security per company), is in
 test_analytics_apps.py."""
@@ -51,7 +53,9 @@ def _target(main, rls_content, tables=TABLES, schema="public"):
 
 
 def _counts(client):
-    return {kind: client.list_all(kind, {"columns": ["id"]})[1] for kind in ("dashboard", "chart", "dataset")}
+    return {
+        kind: client.list_all(kind, {"columns": ["id"]})[1] for kind in ("dashboard", "chart", "dataset", "database")
+    }
 
 
 def _export(client, dashboard_id):
@@ -231,7 +235,9 @@ def test_files_that_are_not_dashboard_exports_are_refused(superset, rls_content,
         staging_client.export("chart", [content["charts"]["total"]]): "The file is a Superset export of Slice",
         _zip({"x/metadata.yaml": "type: Dashboard\nversion: 1.0.0\n"}): "The file holds no dashboard.",
         _zip({"x/metadata.yaml": "type: Dashboard\n", "x/dashboards/a.yaml": "a: [1"}): "x/dashboards/a.yaml in the",
-        _zip({"x/metadata.yaml": "type: Dashboard\n", "x/dashboards/a.yaml": "title: no uuid\n"}): "has no uuid",
+        _zip(
+            {"x/metadata.yaml": "type: Dashboard\nversion: 1.0.0\n", "x/dashboards/a.yaml": "title: x\n"}
+        ): "has no uuid",
     }
     for data, message in cases.items():
         with pytest.raises(bundles.BundleError) as refused:
@@ -243,3 +249,160 @@ def test_files_that_are_not_dashboard_exports_are_refused(superset, rls_content,
     assert yaml.safe_load(zipfile.ZipFile(io.BytesIO(bundles.to_zip(again))).read("bundle/metadata.yaml"))["type"] == (
         "Dashboard"
     )
+
+
+# --- files made to get past the reader -------------------------------------------------
+
+ELSEWHERE = "203.0.113.7"  # TEST-NET-3: no host answers there
+
+
+def _unzipped(data):
+    """(folder, {path below it: YAML content}) of an export ZIP."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = archive.namelist()
+        root = names[0].split("/")[0] + "/"
+        return root, {name[len(root) :]: yaml.safe_load(archive.read(name)) for name in names}
+
+
+def _zipped(root, files, extra=None):
+    """An export ZIP of these files (YAML content) in root, plus extra {name in the ZIP: text} as they are."""
+    written = {root + path: yaml.safe_dump(content, sort_keys=False) for path, content in files.items()}
+    return _zip({**written, **(extra or {})})
+
+
+def _only(files, kind):
+    ((path, content),) = ((p, c) for p, c in files.items() if p.startswith(f"{kind}/"))
+    return path, content
+
+
+def _elsewhere(database):
+    """The export's connection made another one, to a database on another host."""
+    return {
+        **database,
+        "uuid": str(uuid.uuid4()),
+        "database_name": f"elsewhere {uuid.uuid4().hex[:6]}",
+        "sqlalchemy_uri": f"postgresql://postgres:XXXXXXXXXX@{ELSEWHERE}:5432/postgres",
+    }
+
+
+def _databases(client):
+    """{id: (uuid, name, sqlalchemy_uri)} of Superset's database connections."""
+    listed = client.list_all("database", {"columns": ["id", "uuid", "database_name"]})[0]
+    return {
+        d["id"]: (
+            d["uuid"],
+            d["database_name"],
+            client.get_json(f"/api/v1/database/{d['id']}/connection")["result"].get("sqlalchemy_uri"),
+        )
+        for d in listed
+    }
+
+
+def _refused_and_nothing_made(client, rls_content, data, message):
+    """Reading (and importing) data is refused with a message starting so; Superset has
+    the same dashboards, charts, datasets and connections as before."""
+    before, databases = _counts(client), _databases(client)
+    with pytest.raises(bundles.BundleError) as refused:
+        bundles.import_bundle(client, bundles.read(data), _target(client, rls_content))
+    assert str(refused.value).startswith(message), (message, str(refused.value))
+    assert _counts(client) == before and _databases(client) == databases
+
+
+def test_files_smuggled_in_by_path_tricks_are_refused(superset, rls_content, staging):
+    """Superset reads <folder>/./databases/x.yaml as databases/x.yaml and <folder>//datasets/...
+    as datasets/...: a connection to another database and a dataset of another schema
+    smuggled so are refused, named, and nothing reaches Superset."""
+    client = _client(superset)
+    staging_client, content = staging
+    root, files = _unzipped(staging_client.export("dashboard", [content["dashboards"]["sales"]]))
+    _path, database = _only(files, "databases")
+    evil = _elsewhere(database)
+    dataset_path, dataset = sorted((p, c) for p, c in files.items() if p.startswith("datasets/"))[0]
+    outside = {**dataset, "uuid": str(uuid.uuid4()), "schema": "pg_catalog", "table_name": "pg_authid"}
+    outside["database_uuid"] = evil["uuid"]
+    tricks = {
+        f"{root}./databases/evil.yaml": yaml.safe_dump(evil),
+        f"{root}/{dataset_path.rsplit('/', 1)[0]}/pg_authid.yaml": yaml.safe_dump(outside),
+    }
+    for name, text in tricks.items():
+        _refused_and_nothing_made(
+            client, rls_content, _zipped(root, files, {name: text}), f"{name} in the file has a path"
+        )
+    _refused_and_nothing_made(client, rls_content, _zipped(root, files, tricks), f"{root}./databases/evil.yaml in")
+
+
+def test_two_files_the_same_to_superset_are_refused(superset, rls_content, staging):
+    """A second chart file that Superset would read in place of the first (charts//x.yaml
+    is charts/x.yaml to it) is refused with both named."""
+    client = _client(superset)
+    staging_client, content = staging
+    root, files = _unzipped(staging_client.export("dashboard", [content["dashboards"]["sales"]]))
+    chart_path = sorted(p for p in files if p.startswith("charts/"))[0]
+    twin = f"{root}charts//{chart_path.split('/', 1)[1]}"
+    data = _zipped(root, files, {twin: yaml.safe_dump({**files[chart_path], "slice_name": "Twin"})})
+    _refused_and_nothing_made(client, rls_content, data, f"{root}{chart_path} and {twin} in the file are the same file")
+
+
+def test_an_alias_bomb_is_refused(superset, rls_content, staging):
+    """A dashboard title made of nested YAML aliases (gigabytes once expanded) is refused
+    before it expands, the file named."""
+    client = _client(superset)
+    staging_client, content = staging
+    root, files = _unzipped(staging_client.export("dashboard", [content["dashboards"]["sales"]]))
+    dashboard_path, dashboard = _only(files, "dashboards")
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"{n}: &{n} [{', '.join(['*' + p] * 9)}]" for p, n in zip("abcdefgh", "bcdefghi", strict=True)]
+    bomb = "\n".join([*lines, f"uuid: {dashboard['uuid']}", "dashboard_title: *i", ""])
+    data = _zipped(root, {p: c for p, c in files.items() if p != dashboard_path}, {root + dashboard_path: bomb})
+    _refused_and_nothing_made(client, rls_content, data, f"{root}{dashboard_path} in the file uses YAML anchors")
+
+
+def test_files_of_the_wrong_types_are_refused(superset, rls_content, staging):
+    """A layout that is a list, a title that is a list: refused with the file and the key
+    named, not an error half-way."""
+    client = _client(superset)
+    staging_client, content = staging
+    root, files = _unzipped(staging_client.export("dashboard", [content["dashboards"]["sales"]]))
+    dashboard_path, dashboard = _only(files, "dashboards")
+    for key, value in (("position", [1]), ("dashboard_title", ["a", "b"])):
+        data = _zipped(root, {**files, dashboard_path: {**dashboard, key: value}})
+        _refused_and_nothing_made(client, rls_content, data, f"{root}{dashboard_path} in the file: {key} should be")
+
+
+def test_connections_to_other_databases_never_reach_superset(superset, rls_content, staging):
+    """A connection that is not PostgreSQL is refused, named. A PostgreSQL one to another
+    host is taken as a reference only: the dashboard lands on the datasets here, and
+    Superset has no connection more, none of that name, uuid or host."""
+    client = _client(superset)
+    staging_client, content = staging
+    root, files = _unzipped(staging_client.export("dashboard", [content["dashboards"]["sales"]]))
+    database_path, database = _only(files, "databases")
+    for uri, scheme in (("sqlite:////app/superset_home/superset.db", "sqlite"), ("mysql://root@db/mysql", "mysql")):
+        data = _zipped(root, {**files, database_path: {**database, "sqlalchemy_uri": uri}})
+        _refused_and_nothing_made(
+            client,
+            rls_content,
+            data,
+            f"{root}{database_path} in the file is a connection to a database that is not PostgreSQL ({scheme})",
+        )
+
+    evil = _elsewhere(database)
+    moved = {
+        path: {**c, "database_uuid": evil["uuid"]} if path.startswith("datasets/") else c for path, c in files.items()
+    }
+    bundle = _with_title(bundles.read(_zipped(root, {**moved, database_path: evil})), f"Bundle {uuid.uuid4().hex[:6]}")
+    before, databases = _counts(client), _databases(client)
+
+    report = bundles.import_bundle(client, bundle, _target(client, rls_content))
+
+    # One dashboard more, no dataset, no connection; its charts are made or, imported by
+    # an earlier test already, updated.
+    assert {**_counts(client), "chart": before["chart"]} == {**before, "dashboard": before["dashboard"] + 1}
+    after = _databases(client)
+    assert after == databases
+    assert not any(
+        uuid_ == evil["uuid"] or name == evil["database_name"] or ELSEWHERE in (uri or "")
+        for uuid_, name, uri in after.values()
+    )
+    (title,) = bundle.titles
+    assert [d["id"] for d in client.dashboard_datasets(report.dashboards[title])] == [rls_content["datasets"]["sales"]]

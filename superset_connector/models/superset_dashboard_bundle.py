@@ -85,6 +85,16 @@ class SupersetDashboardBundle(models.Model):
                 read(bundle._raw())
             except BundleError as exc:
                 raise ValidationError(user_text(self.env, exc)) from exc
+            except Exception as exc:
+                _logger.exception(
+                    "Superset dashboard bundle %s (id %s): the file cannot be read", bundle.name, bundle.id
+                )
+                raise ValidationError(
+                    self.env._(
+                        "The file cannot be read as a dashboard export (%(error)s): the server log has the details.",
+                        error=type(exc).__name__,
+                    )
+                ) from exc
 
     # --- computes -------------------------------------------------------------------
 
@@ -92,14 +102,26 @@ class SupersetDashboardBundle(models.Model):
     def _compute_contents(self):
         for bundle in self:
             raw = bundle._raw()
-            try:
-                contents = read(raw)
-            except BundleError:
-                contents = None  # _check_data says why
             bundle.checksum = _checksum(raw) if raw else False
-            bundle.dashboard_titles = ", ".join(contents.titles) if contents else False
-            bundle.chart_count = len(contents.of("charts")) if contents else 0
-            bundle.dataset_names = ", ".join(contents.dataset_names) if contents else False
+            bundle.update(bundle._summary(raw))
+
+    def _summary(self, raw):
+        """What the form shows of the file; nothing when it cannot be read (_check_data
+        says why). Never raises: a file that slipped past the reader of an older version
+        must not break the form or the sync."""
+        empty = {"dashboard_titles": False, "chart_count": 0, "dataset_names": False}
+        try:
+            contents = read(raw)
+            return {
+                "dashboard_titles": ", ".join(contents.titles),
+                "chart_count": len(contents.of("charts")),
+                "dataset_names": ", ".join(contents.dataset_names),
+            }
+        except BundleError:
+            return empty
+        except Exception:
+            _logger.exception("Superset dashboard bundle %s (id %s): the file cannot be read", self.name, self.id)
+            return empty
 
     @api.depends("checksum", "imported_checksum", "import_failed")
     def _compute_state(self):
@@ -154,10 +176,11 @@ class SupersetDashboardBundle(models.Model):
     # --- import ---------------------------------------------------------------------
 
     def _import(self):
-        """Import each bundle into Superset, then register the dashboards. What goes wrong
-        with a bundle (its file, Superset's answer) is recorded on it and logged, not
-        raised; a Superset that is not configured or not connected raises a UserError.
-        Returns the bundles imported."""
+        """Import each bundle into Superset, then register the dashboards. Whatever goes
+        wrong with a bundle (its file, Superset's answer, an error nobody foresaw) is
+        recorded on it and logged, not raised, and what it wrote here is rolled back; the
+        other bundles are imported all the same. A Superset that is not configured or not
+        connected raises a UserError. Returns the bundles imported."""
         connector = self.env["superset.connector"]
         client = connector._get_client()
         try:
@@ -166,41 +189,64 @@ class SupersetDashboardBundle(models.Model):
             raise UserError(user_text(self.env, exc)) from exc
         imported = self.browse()
         for bundle in self:
-            try:
-                report = import_bundle(client, read(bundle._raw()), to)
-            except (BundleError, SupersetError) as exc:
-                _logger.warning("Superset dashboard bundle %s (id %s) not imported: %s", bundle.name, bundle.id, exc)
-                bundle.write(
-                    {"import_failed": True, "message": user_text(self.env, exc), "last_import": fields.Datetime.now()}
-                )
-                continue
-            _logger.info("Superset dashboard bundle %s (id %s) imported: %s", bundle.name, bundle.id, report)
-            bundle.write(
-                {
-                    "imported_checksum": bundle.checksum,
-                    "import_failed": False,
-                    "message": user_text(self.env, describe(report)),
-                    "superset_dashboard_ids": ",".join(str(i) for i in report.dashboards.values()),
-                    "last_import": fields.Datetime.now(),
-                }
-            )
-            imported |= bundle
+            reason = bundle._import_one(client, to)
+            if reason is None:
+                imported |= bundle
+            else:
+                bundle.write({"import_failed": True, "message": reason, "last_import": fields.Datetime.now()})
         if imported:
             imported._register_dashboards()
         return imported
 
-    def _register_dashboards(self):
-        """Register the imported dashboards here (embedding on, row-level security found)."""
+    def _import_one(self, client, to):
+        """Import this bundle, in a savepoint: None when it was imported, else why not (in
+        the user's words)."""
+        self.ensure_one()
         try:
-            stats = self.env["superset.dashboard"].sudo()._sync_from_superset()
-            _logger.info("Superset dashboard sync after importing bundles: %s", stats)
-        except UserError as exc:
-            for bundle in self:
-                bundle.message = self.env._(
-                    "%(message)s Not registered in Odoo yet: %(reason)s The hourly sync registers them later.",
-                    message=bundle.message,
-                    reason=exc.args[0],
+            with self.env.cr.savepoint():
+                report = import_bundle(client, read(self._raw()), to)
+                self.write(
+                    {
+                        "imported_checksum": self.checksum,
+                        "import_failed": False,
+                        "message": user_text(self.env, describe(report)),
+                        "superset_dashboard_ids": ",".join(str(i) for i in report.dashboards.values()),
+                        "last_import": fields.Datetime.now(),
+                    }
                 )
+        except (BundleError, SupersetError) as exc:
+            _logger.warning("Superset dashboard bundle %s (id %s) not imported: %s", self.name, self.id, exc)
+            return user_text(self.env, exc)
+        except Exception as exc:
+            _logger.exception("Superset dashboard bundle %s (id %s) not imported: unexpected error", self.name, self.id)
+            return self.env._(
+                "The import stopped on an unexpected error (%(error)s): the server log has the details.",
+                error=type(exc).__name__,
+            )
+        _logger.info("Superset dashboard bundle %s (id %s) imported: %s", self.name, self.id, report)
+        return None
+
+    def _register_dashboards(self):
+        """Register the imported dashboards here (embedding on, row-level security found).
+        When that fails, the bundles say so: the hourly sync registers them later."""
+        try:
+            with self.env.cr.savepoint():
+                stats = self.env["superset.dashboard"].sudo()._sync_from_superset()
+            _logger.info("Superset dashboard sync after importing bundles: %s", stats)
+            return
+        except UserError as exc:
+            reason = exc.args[0]
+        except Exception as exc:
+            _logger.exception("Superset dashboard sync after importing bundles failed")
+            reason = self.env._(
+                "An unexpected error (%(error)s) stopped it; the server log has the details.", error=type(exc).__name__
+            )
+        for bundle in self:
+            bundle.message = self.env._(
+                "%(message)s Not registered in Odoo yet: %(reason)s The hourly sync registers them later.",
+                message=bundle.message,
+                reason=reason,
+            )
 
     @api.model
     def _target(self, client):
@@ -226,10 +272,14 @@ class SupersetDashboardBundle(models.Model):
         if not bundles:
             return False
         try:
-            return bool(bundles._import())
+            with self.env.cr.savepoint():
+                return bool(bundles._import())
         except UserError as exc:
             _logger.warning("Superset dashboard bundles not imported: %s", exc)
-            return False
+        except Exception:
+            # Never in the way of the dashboard sync that follows.
+            _logger.exception("Superset dashboard bundles not imported: unexpected error")
+        return False
 
     # --- helpers --------------------------------------------------------------------
 

@@ -1,11 +1,18 @@
 import base64
+import io
 import json
 import os
 import socket
+import uuid
+import zipfile
+from unittest.mock import patch
+
+import yaml
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import TransactionCase, tagged
 
+from ..models import superset_dashboard_bundle as bundle_model
 from ..models.superset_analytics_superset import DATABASE_ID_PARAM
 from .common import SupersetCommonMixin
 
@@ -130,3 +137,107 @@ class TestDashboardBundle(SupersetCommonMixin, TransactionCase):
         self.assertEqual(client.list_all("dashboard", {"columns": ["id"]})[1], before)
         bundle.write({"data": bundle.data})
         self.assertEqual(bundle.state, "new")
+
+    # --- the hourly sync goes on ------------------------------------------------------
+
+    def _new_dashboard_file(self, title, **changed):
+        """Superset's export of a new dashboard without charts, as the file of another one
+        (its own uuid and title), with changed keys in its dashboard file: it imports with
+        nothing but Superset."""
+        (dashboard_id,) = self.live.create_dashboards(1)
+        exported = self.live.client().export("dashboard", [dashboard_id])
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(exported)) as source, zipfile.ZipFile(buffer, "w") as target:
+            for name in source.namelist():
+                content = yaml.safe_load(source.read(name))
+                if "/dashboards/" in name:
+                    content = {**content, "uuid": str(uuid.uuid4()), "dashboard_title": title, "slug": None, **changed}
+                target.writestr(name, yaml.safe_dump(content, sort_keys=False))
+        return buffer.getvalue()
+
+    def _auto_bundle(self, name, data):
+        return self.Bundle.create({"name": name, "data": base64.b64encode(data), "auto_import": True})
+
+    def _swap_file(self, bundle, data):
+        """The bundle's file replaced behind the ORM's back, no check run: as an addon's
+        data file that an older version of the reader let in."""
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .search([("res_model", "=", bundle._name), ("res_id", "=", bundle.id), ("res_field", "=", "data")])
+        )
+        self.assertEqual(len(attachment), 1)
+        attachment.write({"datas": base64.b64encode(data)})
+        bundle.invalidate_recordset()
+
+    def _registered(self, superset_id):
+        return (
+            self.env["superset.dashboard"]
+            .with_context(active_test=False)
+            .search_count([("superset_dashboard_id", "=", superset_id)])
+        )
+
+    def test_a_file_the_reader_refuses_does_not_stop_the_hourly_sync(self):
+        """Two bundles to import automatically, the first with a file the reader refuses
+        (a layout that is a list), the second good: the sync records why on the first,
+        imports and registers the second, and registers Superset's dashboards; an hour
+        later the first fails again and the sync still registers what is new. The form
+        of the broken bundle still computes."""
+        self._connect(self.rls["database_id"])
+        tag = uuid.uuid4().hex[:6]
+        broken = self._auto_bundle("A broken", self._new_dashboard_file(f"Broken {tag}"))
+        good = self._auto_bundle("B good", self._new_dashboard_file(f"Good {tag}"))
+        self._swap_file(broken, self._new_dashboard_file(f"Broken {tag}", position=[1]))
+        (in_superset,) = self.live.create_dashboards(1)
+
+        self.env["superset.dashboard"]._cron_sync()
+
+        (broken | good).invalidate_recordset()
+        self.assertEqual(broken.state, "failed")
+        self.assertRegex(broken.message, r"^\S+/dashboards/\S+\.yaml in the file: position should be a mapping")
+        self.assertEqual(good.state, "imported")
+        self.assertEqual(good.message, f"Imported into Superset: Good {tag} (0 chart(s)).")
+        self.assertEqual(good.dashboard_ids.mapped("name"), [f"Good {tag}"])
+        self.assertTrue(self._registered(in_superset))
+
+        (later,) = self.live.create_dashboards(1)
+        self.env["superset.dashboard"]._cron_sync()
+        (broken | good).invalidate_recordset()
+        self.assertEqual((broken.state, good.state), ("failed", "imported"))
+        self.assertTrue(self._registered(later))
+
+        broken._compute_contents()  # the file read again: no error, nothing shown of it
+        self.assertEqual((broken.dashboard_titles, broken.chart_count), (False, 0))
+
+    def test_an_unexpected_error_is_recorded_and_what_it_wrote_rolled_back(self):
+        """A bundle whose import raises an error nobody foresaw, after writing to the
+        database: the bundle says so in the user's words, the traceback is logged, what it
+        wrote is rolled back, and the next bundle is imported."""
+        self._connect(self.rls["database_id"])
+        tag = uuid.uuid4().hex[:6]
+        flaky = self._auto_bundle("A flaky", self._new_dashboard_file(f"Flaky {tag}"))
+        good = self._auto_bundle("B good", self._new_dashboard_file(f"Good {tag}"))
+        real_import = bundle_model.import_bundle
+
+        def import_bundle(client, bundle, to):
+            if bundle.titles == [f"Flaky {tag}"]:
+                self.env["res.partner"].create({"name": f"Half-done {tag}"})
+                raise KeyError("position")
+            return real_import(client, bundle, to)
+
+        with (
+            patch.object(bundle_model, "import_bundle", side_effect=import_bundle),
+            self.assertLogs(bundle_model._logger.name, "ERROR") as logged,
+        ):
+            self.assertTrue(self.env["superset.dashboard.bundle"]._cron_import())
+
+        (flaky | good).invalidate_recordset()
+        self.assertEqual(flaky.state, "failed")
+        self.assertEqual(
+            flaky.message, "The import stopped on an unexpected error (KeyError): the server log has the details."
+        )
+        (record,) = logged.records
+        self.assertIs(record.exc_info[0], KeyError)
+        self.assertFalse(self.env["res.partner"].search_count([("name", "=", f"Half-done {tag}")]))
+        self.assertEqual(good.state, "imported")
+        self.assertEqual(good.dashboard_ids.mapped("name"), [f"Good {tag}"])
