@@ -1,13 +1,13 @@
 {
     "name": "Superset Connector",
     "summary": "Apache Superset dashboards embedded in Odoo, filtered to the active companies",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Productivity",
     "website": "https://github.com/superset-connector/superset_connector",
     "author": "superset_connector developers",
     "license": "LGPL-3",
     "depends": ["base_setup", "web"],
-    "external_dependencies": {"python": ["PyJWT", "PyYAML", "requests"]},
+    "external_dependencies": {"python": ["PyJWT", "PyYAML", "requests", "sqlglot"]},
     "data": [
         "security/superset_security.xml",
         "security/ir.model.access.csv",

@@ -1,13 +1,16 @@
 """Real Superset content for the tests, built through Superset's REST API.
 
-A PostgreSQL database with three tables:
+A PostgreSQL database with five tables:
   sales(company_id, amount)   rows for companies 1..100: company c has 10c and 10c + 1,
                               so its total is 20c + 1 and any set of companies is visible
-  catalog(label)              no company_id column: holds no company data
+  orders(company_id, amount)  the same rows, read by a chart no dashboard holds at first
+  catalog(label)              no company_id column: the company rule makes its queries fail
+  shared(company_id, label)   no company data: two rows every company shares (company_id 0),
+                              and one row of each company 1..100
   regions(company_id, name)   read only by a native filter
-and in Superset: the database connection, a dataset per table, three charts and two
-dashboards, "RLS sales" (sales charts + a native filter on regions) and "RLS mixed"
-(sales total + the catalog table).
+and in Superset: the database connection, a dataset per table, five charts and three
+dashboards, "RLS sales" (sales charts + a native filter on regions), "RLS mixed" (sales
+total + the catalog table) and "RLS shared" (the shared labels only).
 """
 
 import requests
@@ -38,8 +41,13 @@ def create_source_database(name):
         "CREATE TABLE sales (id serial PRIMARY KEY, company_id integer NOT NULL, amount numeric NOT NULL);"
         "INSERT INTO sales (company_id, amount) SELECT c, 10 * c + extra "
         "  FROM generate_series(1, 100) c CROSS JOIN (VALUES (0), (1)) AS e(extra);"
+        "CREATE TABLE orders (id serial PRIMARY KEY, company_id integer NOT NULL, amount numeric NOT NULL);"
+        "INSERT INTO orders (company_id, amount) SELECT company_id, amount FROM sales;"
         "CREATE TABLE catalog (id serial PRIMARY KEY, label text NOT NULL);"
         "INSERT INTO catalog (label) VALUES ('alpha'), ('beta'), ('gamma');"
+        "CREATE TABLE shared (id serial PRIMARY KEY, company_id integer NOT NULL, label text NOT NULL);"
+        "INSERT INTO shared (company_id, label) VALUES (0, 'everyone 1'), (0, 'everyone 2');"
+        "INSERT INTO shared (company_id, label) SELECT c, 'company ' || c FROM generate_series(1, 100) c;"
         "CREATE TABLE regions (id serial PRIMARY KEY, company_id integer NOT NULL, name text NOT NULL);"
         "INSERT INTO regions (company_id, name) SELECT c, 'Region ' || c FROM generate_series(1, 100) c;",
         db=name,
@@ -82,7 +90,7 @@ def build_content(client, source_db, db_user, db_password, host="127.0.0.1", por
         table: client.post_json("/api/v1/dataset/", {"database": database_id, "schema": "public", "table_name": table})[
             "id"
         ]
-        for table in ("sales", "catalog", "regions")
+        for table in ("sales", "orders", "catalog", "shared", "regions")
     }
     total = _chart(
         client,
@@ -109,6 +117,31 @@ def build_content(client, source_db, db_user, db_password, host="127.0.0.1", por
         datasets["catalog"],
         {"viz_type": "table", "query_mode": "raw", "all_columns": ["label"], "adhoc_filters": [], "row_limit": 100},
     )
+    orders_by_company = _chart(
+        client,
+        "Orders by company",
+        datasets["orders"],
+        {
+            "viz_type": "table",
+            "query_mode": "aggregate",
+            "groupby": ["company_id"],
+            "metrics": [SUM_AMOUNT],
+            "adhoc_filters": [],
+            "row_limit": 1000,
+        },
+    )
+    shared = _chart(
+        client,
+        "Shared labels",
+        datasets["shared"],
+        {
+            "viz_type": "table",
+            "query_mode": "raw",
+            "all_columns": ["company_id", "label"],
+            "adhoc_filters": [],
+            "row_limit": 100,
+        },
+    )
     sales_dashboard = _dashboard(
         client,
         "RLS sales",
@@ -116,13 +149,28 @@ def build_content(client, source_db, db_user, db_password, host="127.0.0.1", por
         [_native_filter(datasets["regions"], "name")],
     )
     mixed_dashboard = _dashboard(client, "RLS mixed", [[Cell(total, "Sales total"), Cell(catalog, "Catalog")]])
+    shared_dashboard = _dashboard(client, "RLS shared", [[Cell(shared, "Shared labels")]])
     return {
         "source_db": source_db,
         "database_id": database_id,
         "datasets": datasets,
-        "charts": {"total": total, "by_company": by_company, "catalog": catalog},
-        "dashboards": {"sales": sales_dashboard, "mixed": mixed_dashboard},
+        "charts": {
+            "total": total,
+            "by_company": by_company,
+            "catalog": catalog,
+            "orders_by_company": orders_by_company,
+            "shared": shared,
+        },
+        "dashboards": {"sales": sales_dashboard, "mixed": mixed_dashboard, "shared": shared_dashboard},
     }
+
+
+def add_chart_to_dashboard(client, chart_id, dashboard_id):
+    """What an editor does in Superset when placing an existing chart on a dashboard: the
+    chart joins the dashboard (its cell in the layout is cosmetic to a guest's query)."""
+    chart = client.get_json(f"/api/v1/chart/{int(chart_id)}")["result"]
+    dashboards = sorted({d["id"] for d in chart.get("dashboards", [])} | {int(dashboard_id)})
+    client.request("PUT", f"/api/v1/chart/{int(chart_id)}", json={"dashboards": dashboards})
 
 
 def chart_data_body(dashboard_id, chart_id, dataset_id, columns, metrics, force=True):

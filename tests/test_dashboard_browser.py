@@ -72,10 +72,6 @@ def site(odoo_server, superset, rls_content):
     admin.call("superset.dashboard", "write", others, {"active": False})  # a tidy menu
     admin.call("superset.dashboard", "write", [sales], {"group_ids": [[5, 0, 0]], "sequence": 1})
     admin.call("superset.dashboard", "write", [mixed], {"group_ids": [[5, 0, 0]], "sequence": 2})
-    catalog = admin.call(
-        "superset.dashboard.dataset", "search", [["dashboard_id", "=", mixed], ["has_company_column", "=", False]]
-    )
-    admin.call("superset.dashboard.dataset", "write", catalog, {"no_company_data": True})
     admin.warm_assets("/web/login", "/odoo")
     return {
         "admin": admin,
@@ -342,11 +338,13 @@ def test_superset_down_then_back(browser, site, superset, stack):
 
 
 def test_framing_refused_names_the_setting(browser, site, superset, stack, artifacts_dir):
-    """Superset restarted with its default framing policy: the panel names the setting to change."""
+    """Superset restarted with its default framing policy: the panel a Superset Manager sees
+    names the setting to change (a plain user reads only that the administrator must act:
+    superset_connector/tests/test_token_faults.py)."""
     superset.stop()
     superset.start(stack.superset_venv, allow_framing=False)
     try:
-        login(browser, site, "alice")
+        login(browser, site, "max")
         open_from_menu(browser, site)
         panel = wait(browser, 45).until(
             EC.visibility_of_element_located((By.CSS_SELECTOR, ".o_superset_error_message"))

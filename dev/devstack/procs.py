@@ -91,6 +91,20 @@ class Server:
     def stop(self, timeout=15):
         return stop_pidfile(self.pidfile, timeout=timeout)
 
+    def pause(self):
+        """Freeze the server's process group (SIGSTOP): its port stays open and the kernel
+        still accepts connections, but nothing answers, as with a hung server."""
+        self._signal_ours(signal.SIGSTOP)
+
+    def resume(self):
+        self._signal_ours(signal.SIGCONT)
+
+    def _signal_ours(self, sig):
+        pid = _read_pid(self.pidfile)
+        if pid is None or not _alive(pid) or not _is_ours(pid, self.pidfile):
+            raise SetupError(f"{self.name} is not running (no live process in {self.pidfile})")
+        _signal_group(pid, sig)
+
 
 def http_ok(url, timeout=2):
     try:

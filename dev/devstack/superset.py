@@ -1,5 +1,6 @@
 """Superset 6.1: configuration from the template, bootstrapped metadata, the server."""
 
+import contextlib
 import hashlib
 import os
 import secrets
@@ -211,3 +212,12 @@ class Instance:
 
     def stop(self):
         return self.server.stop()
+
+    @contextlib.contextmanager
+    def paused(self):
+        """The server frozen (SIGSTOP) for the block, then running again: hung, not down."""
+        self.server.pause()
+        try:
+            yield self
+        finally:
+            self.server.resume()

@@ -3,10 +3,7 @@ from dataclasses import replace
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..services.config import PARAM_PREFIX, SECRET_KEYS
-
-# Below this, the renewal a fifth of the lifetime before expiry comes every few seconds.
-MIN_TOKEN_TTL = 30
+from ..services.config import BOUNDS, MAX_TOKEN_TTL, MIN_TOKEN_TTL, PARAM_PREFIX, SECRET_KEYS
 
 
 def _secret_state(env, source):
@@ -63,7 +60,15 @@ class ResConfigSettings(models.TransientModel):
         string="Token lifetime (s)",
         default=300,
         config_parameter="superset_connector.token_ttl",
-        help="Guest tokens expire after this many seconds; the dashboard gets a fresh one before that.",
+        help=f"Guest tokens expire after this many seconds ({MIN_TOKEN_TTL} to {MAX_TOKEN_TTL}); the dashboard "
+        "gets a fresh one before that.",
+    )
+    superset_token_deadline = fields.Float(
+        string="Guest token deadline (s)",
+        default=2.0,
+        config_parameter="superset_connector.token_deadline",
+        help="The longest a user opening a dashboard waits on Superset for a guest token (Superset API mode), "
+        "all calls included; past it the dashboard says Superset is unavailable.",
     )
     superset_token_log_days = fields.Integer(
         string="Keep the log (days)",
@@ -103,11 +108,17 @@ class ResConfigSettings(models.TransientModel):
     # --- constraints ----------------------------------------------------------------
 
     @api.constrains(
-        "superset_token_ttl", "superset_connect_timeout", "superset_read_timeout", "superset_token_log_days"
+        "superset_token_ttl",
+        "superset_token_deadline",
+        "superset_connect_timeout",
+        "superset_read_timeout",
+        "superset_token_log_days",
     )
     def _check_superset_numbers(self):
-        # A zero or negative value would be stored as is and break every dashboard later
-        # (tokens born expired, calls that time out at once, a log purged of everything).
+        # A value out of range would be stored as is and break every dashboard later
+        # (tokens born expired or usable for a year, calls that time out at once, a log
+        # purged of everything).
+        low, high = BOUNDS["token_deadline"]
         for settings in self:
             if settings.superset_token_ttl < MIN_TOKEN_TTL:
                 raise ValidationError(
@@ -116,6 +127,24 @@ class ResConfigSettings(models.TransientModel):
                         "a dashboard renews its token shortly before it expires.",
                         min=MIN_TOKEN_TTL,
                         value=settings.superset_token_ttl,
+                    )
+                )
+            if settings.superset_token_ttl > MAX_TOKEN_TTL:
+                raise ValidationError(
+                    self.env._(
+                        "The token lifetime may be at most %(max)s seconds (it is %(value)s): a token copied out "
+                        "of a browser must not stay usable for long. The dashboard renews its token by itself.",
+                        max=MAX_TOKEN_TTL,
+                        value=settings.superset_token_ttl,
+                    )
+                )
+            if not low <= settings.superset_token_deadline <= high:
+                raise ValidationError(
+                    self.env._(
+                        "The guest token deadline must be between %(low)s and %(high)s seconds (it is %(value)s).",
+                        low=low,
+                        high=high,
+                        value=settings.superset_token_deadline,
                     )
                 )
             if settings.superset_connect_timeout <= 0 or settings.superset_read_timeout <= 0:

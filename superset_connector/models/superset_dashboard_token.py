@@ -2,26 +2,24 @@ import json
 import logging
 import threading
 import time
-
-import jwt
+import uuid
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..services.companies import token_companies
+from ..services.config import MAX_TOKEN_TTL, TOKEN_MODES
 from ..services.connection_check import diagnose_embedding
 from ..services.errors import SupersetError, SupersetUnavailable
-from ..services.guest_token import sign_guest_token
-from ..services.rls import ClauseTemplateError, render_clause, summarize
-from .superset_dashboard_dataset import COMPANY_COLUMN
+from ..services.guest_token import issued_token_claims, sign_guest_token, token_id
+from ..services.rls import COMPANY_COLUMN, ClauseTemplateError, company_rule, render_clause, summarize
 from .texts import user_text
 
 _logger = logging.getLogger(__name__)
 
 # API-mode tokens reused per (database, user, dashboard, companies, rules) until shortly
-# before they expire; and when each dashboard's datasets were last checked in Superset.
+# before they expire.
 _token_cache = {}
-_datasets_checked = {}
 _cache_lock = threading.Lock()
 TOKEN_CACHE_MAX = 2000
 # What the route reads of the dashboard, fetched with the access check in one query.
@@ -33,10 +31,9 @@ TOKEN_FIELDS = [
     "show_chart_controls",
     "show_filters",
     "expand_filters",
-    "unfiltered_dataset_count",
-    "dataset_count",
-    "has_company_data",
 ]
+MANAGER_GROUP = "superset_connector.group_superset_manager"
+REASON_MAX = 2000  # what the audit row keeps of a refusal's detail
 
 
 def _placeholder_values(user, companies, clauses):
@@ -49,12 +46,15 @@ def _placeholder_values(user, companies, clauses):
 
 
 class GuestTokenRefused(Exception):
-    """A token cannot be issued. code: for the client; message: for the user."""
+    """A token cannot be issued. code: for the client; message: for the user, in their
+    terms; detail: what a Superset Manager and the audit log need (Superset's own words,
+    its URL, the service account), when it says more."""
 
-    def __init__(self, code, message):
+    def __init__(self, code, message, detail=None):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.detail = detail or message
 
 
 class SupersetDashboard(models.Model):
@@ -70,46 +70,34 @@ class SupersetDashboard(models.Model):
     )
     dataset_ids = fields.One2many("superset.dashboard.dataset", "dashboard_id", string="Datasets")
     rls_rule_ids = fields.One2many("superset.rls.rule", "dashboard_id", string="Row-level security")
-    unfiltered_dataset_ids = fields.One2many(
-        "superset.dashboard.dataset", compute="_compute_unfiltered_dataset_ids", string="Unfiltered datasets"
+    failing_dataset_ids = fields.One2many(
+        "superset.dashboard.dataset",
+        compute="_compute_failing_dataset_ids",
+        string="Datasets without company_id",
+        help=f"Superset refuses the guests' queries of these datasets: they have no {COMPANY_COLUMN} column.",
     )
-    # Stored so that issuing a token reads them with the dashboard, in the same query.
-    unfiltered_dataset_count = fields.Integer(compute="_compute_rls_coverage", store=True)
-    dataset_count = fields.Integer(compute="_compute_rls_coverage", store=True)
-    has_company_data = fields.Boolean(compute="_compute_rls_coverage", store=True)
 
-    @api.depends(
-        "dataset_ids.no_company_data", "rls_rule_ids.active", "rls_rule_ids.dataset_id", "dataset_ids.rule_ids.active"
-    )
-    def _compute_rls_coverage(self):
+    @api.depends("dataset_ids.has_company_column")
+    def _compute_failing_dataset_ids(self):
         for dashboard in self:
-            dashboard.unfiltered_dataset_count = len(dashboard.dataset_ids._unfiltered_by(dashboard.rls_rule_ids))
-            dashboard.dataset_count = len(dashboard.dataset_ids)
-            dashboard.has_company_data = any(not d.no_company_data for d in dashboard.dataset_ids)
+            dashboard.failing_dataset_ids = dashboard.dataset_ids.filtered(lambda d: not d.has_company_column)
 
-    @api.depends(
-        "dataset_ids.no_company_data", "rls_rule_ids.active", "rls_rule_ids.dataset_id", "dataset_ids.rule_ids.active"
-    )
-    def _compute_unfiltered_dataset_ids(self):
-        for dashboard in self:
-            dashboard.unfiltered_dataset_ids = dashboard.dataset_ids._unfiltered_by(dashboard.rls_rule_ids)
-
-    # --- the route's method -----------------------------------------------------------
+    # --- the routes' methods ----------------------------------------------------------
 
     def _guest_token_response(self, dashboard_id, client):
         """What the guest_token route returns: the token and how to show the dashboard,
-        or {"error": {code, message}}. Either way one audit row is written."""
+        or {"error": {code, message}}. Whatever happens, one audit row is written and no
+        traceback reaches the browser."""
         started = time.perf_counter()
-        audit = {
-            "user_id": self.env.uid,
-            "ip_address": (client.get("ip") or "")[:64],
-            "user_agent": (client.get("user_agent") or "")[:256],
-        }
+        audit = self._audit_values(client, "token")
         try:
-            result = self._issue_guest_token(dashboard_id, client, audit)
+            # A failed SQL statement must not take the audit row down with it.
+            with self.env.cr.savepoint(flush=False):
+                result = self._issue_guest_token(dashboard_id, client, audit)
         except GuestTokenRefused as exc:
-            audit.update(outcome="refused", error_code=exc.code, reason=exc.message[:255])
-            result = {"error": {"code": exc.code, "message": exc.message}}
+            result = self._refusal(exc, audit)
+        except Exception as exc:  # every outcome is a refusal, never a traceback
+            result = self._unexpected(exc, audit, dashboard_id)
         else:
             audit["outcome"] = "issued"
         audit["duration_ms"] = (time.perf_counter() - started) * 1000
@@ -117,7 +105,86 @@ class SupersetDashboard(models.Model):
         self.env["superset.guest.token.log"]._record(audit, companies)
         return result
 
+    def _embedding_diagnosis(self, dashboard_id, client):
+        """Why the embedded page does not answer in the browser: {code, message}, in the
+        user's terms (a manager also reads what an administrator must change). Audited."""
+        started = time.perf_counter()
+        audit = self._audit_values(client, "diagnose")
+        try:
+            with self.env.cr.savepoint(flush=False):
+                result = self._diagnose(dashboard_id, client, audit)
+        except GuestTokenRefused as exc:
+            result = self._refusal(exc, audit)
+        except Exception as exc:  # likewise
+            result = self._unexpected(exc, audit, dashboard_id)
+        result = result.get("error", result)
+        audit["duration_ms"] = (time.perf_counter() - started) * 1000
+        self.env["superset.guest.token.log"]._record(audit, audit.pop("company_ids", []))
+        return result
+
+    def _audit_values(self, client, request):
+        return {
+            "request": request,
+            "user_id": self.env.uid,
+            "ip_address": (client.get("ip") or "")[:64],
+            "user_agent": (client.get("user_agent") or "")[:256],
+        }
+
+    def _refusal(self, exc, audit):
+        audit.update(outcome="refused", error_code=exc.code, reason=exc.detail[:REASON_MAX])
+        if exc.detail != exc.message:
+            _logger.warning("Guest token refused (%s) to user %s: %s", exc.code, self.env.uid, exc.detail)
+        shown = exc.detail if self.env.user.has_group(MANAGER_GROUP) else exc.message
+        return {"error": {"code": exc.code, "message": shown}}
+
+    def _unexpected(self, exc, audit, dashboard_id):
+        _logger.exception("Guest token route: unexpected error for dashboard %s, user %s", dashboard_id, self.env.uid)
+        try:
+            message = self.env._(
+                "Odoo could not open this dashboard because of an unexpected error, which was recorded. Try again; "
+                "if it goes on, tell your administrator."
+            )
+        except Exception:  # a broken language must not turn the refusal into a traceback
+            message = "Odoo could not open this dashboard because of an unexpected error, which was recorded."
+        refused = GuestTokenRefused("internal_error", message, f"{type(exc).__name__}: {exc}")
+        result = self._refusal(refused, audit)
+        result["error"]["message"] = refused.message  # Python's words are for the log, not the page
+        return result
+
+    # --- issuing ------------------------------------------------------------------------
+
     def _issue_guest_token(self, dashboard_id, client, audit):
+        user = self.env.user
+        dashboard, companies = self._dashboard_and_companies(dashboard_id, client)
+        audit["dashboard_id"] = dashboard.id
+        audit["company_ids"] = companies
+        if not dashboard.embedded_uuid:
+            raise GuestTokenRefused(
+                "not_ready",
+                self.env._(
+                    "This dashboard is not ready for embedding yet: a Superset Manager must sync it from Superset."
+                ),
+            )
+        settings = self.env["superset.connector"]._get_settings()
+        dashboard = dashboard.sudo()
+        rules = dashboard._render_rls(user, companies)
+        audit["rules"] = summarize(rules)
+        audit["token_mode"] = settings.token_mode if settings.token_mode in TOKEN_MODES else None
+        token, expires_at, cached, jti = dashboard._mint_token(settings, user, companies, rules)
+        audit["cached"] = cached
+        audit["jti"] = jti
+        return {
+            "token": token,
+            "expires_at": expires_at,
+            "server_time": time.time(),  # lets the browser refresh on time whatever its clock says
+            "superset_url": settings.browser_url,
+            "embedded_uuid": dashboard.embedded_uuid,
+            "ui_config": dashboard._ui_config(),
+        }
+
+    def _dashboard_and_companies(self, dashboard_id, client):
+        """The dashboard as this user may read it, and the sorted companies of the token:
+        the request's active ones narrowed to the user's (never widened)."""
         user = self.env.user
         allowed = user._get_company_ids()  # active companies only, cached per user
         requested = self.env.context.get("allowed_company_ids") or client.get("cids")
@@ -131,32 +198,7 @@ class SupersetDashboard(models.Model):
                 self.env._("None of the companies active in your company switcher is one you may see: select yours."),
             )
         dashboard = self._fetch_for_user(int(dashboard_id), active)
-        audit["dashboard_id"] = dashboard.id
-        companies = token_companies(requested, allowed, default, dashboard.company_policy)
-        audit["company_ids"] = companies
-        if not dashboard.embedded_uuid:
-            raise GuestTokenRefused(
-                "not_ready",
-                self.env._(
-                    "This dashboard is not ready for embedding yet: a Superset Manager must sync it from Superset."
-                ),
-            )
-        settings = self.env["superset.connector"]._get_settings()
-        dashboard = dashboard.sudo()
-        dashboard._refresh_datasets_if_stale(settings)
-        rules = dashboard._render_rls(user, companies)
-        audit["rules"] = summarize(rules) or self.env._("none: the dashboard holds no company data")
-        audit["token_mode"] = settings.token_mode
-        token, expires_at, cached = dashboard._mint_token(settings, user, companies, rules)
-        audit["cached"] = cached
-        return {
-            "token": token,
-            "expires_at": expires_at,
-            "server_time": time.time(),  # lets the browser refresh on time whatever its clock says
-            "superset_url": settings.browser_url,
-            "embedded_uuid": dashboard.embedded_uuid,
-            "ui_config": dashboard._ui_config(),
-        }
+        return dashboard, token_companies(requested, allowed, default, dashboard.company_policy)
 
     # --- access ---------------------------------------------------------------------
 
@@ -190,120 +232,29 @@ class SupersetDashboard(models.Model):
     # --- row-level security -----------------------------------------------------------
 
     def _render_rls(self, user, companies):
-        """The token's rules: every active clause rendered with server-side integers.
-
-        Fails closed: a dataset no rule filters and nobody marked as holding no company
-        data blocks the token, and a dashboard with company data never gets an empty list.
-        """
+        """The token's rules: first the company rule, global, so that Superset applies it
+        to every dataset a guest query reads (also one added to the dashboard after this
+        token was minted, which Odoo has not seen); then the dashboard's own active rules,
+        rendered with server-side integers. Rules are ANDed: they only ever narrow."""
         self.ensure_one()
-        if not self.dataset_count:
-            raise GuestTokenRefused(
-                "not_ready",
-                self.env._("Odoo does not know this dashboard's datasets yet: a Superset Manager must sync it."),
-            )
-        if self.unfiltered_dataset_count:
-            raise GuestTokenRefused(
-                "unfiltered_dataset",
-                self.env._(
-                    "Dataset(s) %(names)s of this dashboard are not filtered by company. A Superset Manager must add "
-                    "a rule for them, or mark them as holding no company data.",
-                    names=", ".join(self.unfiltered_dataset_ids.mapped("name")),
-                ),
-            )
         Rule = self.env["superset.rls.rule"].sudo()
         rules = Rule.search_fetch([("dashboard_id", "=", self.id)], ["dataset_id", "superset_dataset_id", "clause"])
         values = _placeholder_values(user, companies, rules.mapped("clause"))
-        rendered = []
+        rendered = [company_rule(companies)]
         for rule in rules:
             try:
                 clause = render_clause(rule.clause, values)
             except ClauseTemplateError as exc:
                 raise GuestTokenRefused(
-                    "bad_rule", self.env._("A row-level security rule cannot be applied: %s", user_text(self.env, exc))
+                    "bad_rule",
+                    self.env._("This dashboard's access rules cannot be applied: tell a Superset Manager."),
+                    self.env._("A row-level security rule cannot be applied: %s", user_text(self.env, exc)),
                 ) from exc
             if rule.dataset_id:
                 rendered.append({"dataset": rule.superset_dataset_id, "clause": clause})
             else:
                 rendered.append({"clause": clause})
-        if not rendered and self.has_company_data:
-            raise GuestTokenRefused("unfiltered_dataset", self.env._("This dashboard has company data but no rule."))
         return rendered
-
-    # --- datasets ---------------------------------------------------------------------
-
-    def _refresh_datasets_if_stale(self, settings):
-        """Charts may have been added in Superset since the last sync: look again when the
-        last look is older than superset_connector.dataset_refresh_seconds (60)."""
-        params = self.env["ir.config_parameter"].sudo()
-        max_age = float(params.get_param("superset_connector.dataset_refresh_seconds", 60) or 60)
-        key = (self.env.cr.dbname, self.id)
-        checked = _datasets_checked.get(key)
-        if checked is not None and time.monotonic() - checked < max_age:
-            return
-        try:
-            self._sync_datasets(self.env["superset.connector"]._get_client(settings, interactive=True))
-        except SupersetUnavailable as exc:
-            raise GuestTokenRefused("superset_unavailable", user_text(self.env, exc)) from exc
-        except SupersetError as exc:
-            raise GuestTokenRefused("superset_error", user_text(self.env, exc)) from exc
-
-    def _sync_datasets(self, client):
-        """Record the datasets this dashboard reads (charts and native filters) and keep
-        the default company rule on each one that has a company_id column. Writes only
-        what changed; returns True if something did."""
-        self.ensure_one()
-        found = self._fetch_datasets(client)
-        changed = False
-        Dataset = self.env["superset.dashboard.dataset"].sudo()
-        current = {d.superset_dataset_id: d for d in self.sudo().dataset_ids}
-        for dataset_id, info in found.items():
-            dataset = current.pop(dataset_id, None)
-            values = {
-                "name": info["name"],
-                "has_company_column": info["has_company_column"],
-                "used_by": info["used_by"],
-            }
-            if not dataset:
-                dataset = Dataset.create({**values, "dashboard_id": self.id, "superset_dataset_id": dataset_id})
-                changed = True
-            else:
-                updates = {k: v for k, v in values.items() if dataset[k] != v}
-                if updates:
-                    dataset.write(updates)
-                    changed = True
-            changed |= dataset._ensure_default_rule()
-        if current:
-            Dataset.browse([d.id for d in current.values()]).unlink()
-            changed = True
-        with _cache_lock:
-            _datasets_checked[(self.env.cr.dbname, self.id)] = time.monotonic()
-        return changed
-
-    def _fetch_datasets(self, client):
-        """{dataset id: {name, has_company_column, used_by}} from Superset."""
-        found = {}
-        for dataset in client.dashboard_datasets(self.superset_dashboard_id):
-            columns = dataset.get("column_names") or [c["column_name"] for c in dataset.get("columns", [])]
-            found[dataset["id"]] = {
-                "name": dataset.get("name") or dataset.get("table_name") or str(dataset["id"]),
-                "columns": columns,
-                "used_by": "charts",
-            }
-        metadata = json.loads(client.dashboard(self.superset_dashboard_id).get("json_metadata") or "{}")
-        for native_filter in metadata.get("native_filter_configuration", []):
-            for target in native_filter.get("targets", []):
-                dataset_id = target.get("datasetId")
-                if dataset_id and dataset_id not in found:
-                    found[dataset_id] = {"name": None, "columns": None, "used_by": "filters"}
-        for dataset_id, info in found.items():
-            if info["columns"] is None or COMPANY_COLUMN not in info["columns"]:
-                # Not listed, or the dashboard endpoint trimmed the columns: ask the dataset itself.
-                detail = client.dataset(dataset_id)
-                info["columns"] = [c["column_name"] for c in detail.get("columns", [])]
-                schema = detail.get("schema")
-                info["name"] = info["name"] or (f"{schema}.{detail['table_name']}" if schema else detail["table_name"])
-            info["has_company_column"] = COMPANY_COLUMN in info.pop("columns")
-        return found
 
     # --- minting ----------------------------------------------------------------------
 
@@ -312,16 +263,24 @@ class SupersetDashboard(models.Model):
         # load the whole partner on every token).
         return {"username": f"odoo_user_{user.id}", "first_name": "Odoo", "last_name": f"user {user.id}"}
 
+    def _not_configured(self, detail):
+        return GuestTokenRefused(
+            "not_configured",
+            self.env._("Dashboards are not fully set up yet: tell your administrator (Settings ‣ Superset)."),
+            detail,
+        )
+
     def _mint_token(self, settings, user, companies, rules):
-        """(token, expires_at, reused) in the configured mode."""
+        """(token, expires_at, reused, token id) in the configured mode. Signed by Odoo
+        with no call to Superset; asked from Superset within settings.token_deadline."""
         self.ensure_one()
         resources = [{"type": "dashboard", "id": self.embedded_uuid}]
         if settings.token_mode == "local":
             if not settings.guest_token_secret:
-                raise GuestTokenRefused(
-                    "not_configured",
-                    self.env._("Guest tokens are set to be signed by Odoo, but no guest-token secret is configured."),
+                raise self._not_configured(
+                    self.env._("Guest tokens are set to be signed by Odoo, but no guest-token secret is configured.")
                 )
+            jti = uuid.uuid4().hex
             token, expires_at = sign_guest_token(
                 settings.guest_token_secret,
                 settings.guest_token_audience,
@@ -329,8 +288,20 @@ class SupersetDashboard(models.Model):
                 resources,
                 rules,
                 settings.token_ttl,
+                jti=jti,
             )
-            return token, expires_at, False
+            return token, expires_at, False, jti
+        if settings.token_mode not in TOKEN_MODES:
+            raise self._not_configured(
+                self.env._(
+                    "The guest-token mode %(mode)r is not one Odoo knows: choose one in Settings ‣ Superset.",
+                    mode=settings.token_mode,
+                )
+            )
+        if not settings.server_url:
+            raise self._not_configured(
+                self.env._("Superset is not configured yet: set its URL in Settings ‣ Superset.")
+            )
         key = (
             self.env.cr.dbname,
             settings.server_url,
@@ -346,47 +317,61 @@ class SupersetDashboard(models.Model):
         with _cache_lock:
             hit = _token_cache.get(key) if reuse else None
         if hit and hit[1] - now > max(10.0, (hit[1] - hit[2]) * 0.2):
-            return hit[0], hit[1], True
+            return hit[0], hit[1], True, hit[3]
         client = self.env["superset.connector"]._get_client(settings, interactive=True)
         payload = {"user": self._guest_user(user), "resources": resources, "rls": rules}
         try:
-            token = client.guest_token(payload)
+            with client.deadline(settings.token_deadline):
+                token = client.guest_token(payload)
+            claims = issued_token_claims(token, MAX_TOKEN_TTL, now)
         except SupersetUnavailable as exc:
-            raise GuestTokenRefused("superset_unavailable", user_text(self.env, exc)) from exc
+            raise GuestTokenRefused(
+                "superset_unavailable",
+                self.env._(
+                    "The dashboard server (Superset) is not answering right now. Try again in a few minutes; "
+                    "if it goes on, tell your administrator."
+                ),
+                user_text(self.env, exc),
+            ) from exc
         except SupersetError as exc:
-            raise GuestTokenRefused("superset_error", user_text(self.env, exc)) from exc
-        claims = jwt.decode(token, options={"verify_signature": False})  # only to read exp
-        expires_at = int(claims.get("exp") or now + 300)
+            raise GuestTokenRefused(
+                "superset_error",
+                self.env._(
+                    "The dashboard server (Superset) refused to open this dashboard: tell your administrator "
+                    "(the guest token log says why)."
+                ),
+                user_text(self.env, exc),
+            ) from exc
+        expires_at, jti = int(claims["exp"]), token_id(token, claims)
         with _cache_lock:
             if len(_token_cache) >= TOKEN_CACHE_MAX:
                 for stale in [k for k, v in _token_cache.items() if v[1] <= now] or list(_token_cache)[:100]:
                     _token_cache.pop(stale, None)
-            _token_cache[key] = (token, expires_at, now)
-        return token, expires_at, False
+            _token_cache[key] = (token, expires_at, now, jti)
+        return token, expires_at, False, jti
 
     # --- diagnosis ----------------------------------------------------------------------
 
-    def _embedding_diagnosis(self, dashboard_id, client):
-        """Why the embedded page does not answer in the browser: {code, message}, in the
-        user's terms, with what an administrator must change."""
-        requested = self.env.context.get("allowed_company_ids") or client.get("cids")
-        user = self.env.user
-        active = token_companies(requested, user._get_company_ids(), None if requested else user.company_id.id)
-        try:
-            dashboard = self._fetch_for_user(int(dashboard_id), active or user._get_company_ids())
-        except GuestTokenRefused as exc:
-            return {"code": exc.code, "message": exc.message}
+    def _diagnose(self, dashboard_id, client, audit):
+        dashboard, companies = self._dashboard_and_companies(dashboard_id, client)
+        audit.update(dashboard_id=dashboard.id, company_ids=companies)
         connector = self.env["superset.connector"]
+        settings = connector._get_settings()
         try:
-            superset = connector._get_client(interactive=True)
+            superset = connector._get_client(settings, interactive=True)
         except UserError as exc:
-            return {"code": "not_configured", "message": str(exc)}
-        problem = diagnose_embedding(superset, dashboard.sudo().embedded_uuid, connector._odoo_origin())
-        return {
-            "code": "embedding_failed",
-            "message": self.env._(
+            raise self._not_configured(str(exc)) from exc
+        with superset.deadline(settings.token_deadline):
+            problem = diagnose_embedding(superset, dashboard.sudo().embedded_uuid, connector._odoo_origin())
+        raise GuestTokenRefused(
+            "embedding_failed",
+            self.env._(
+                "Superset does not let Odoo show this dashboard here (a setting of Superset or of the network): "
+                "tell your administrator. The guest token log says what to change."
+            ),
+            self.env._(
                 "%(problem)s\nWhat to change (ask your administrator): %(fix)s",
                 problem=user_text(self.env, problem.message),
                 fix=user_text(self.env, problem.fix),
             ),
-        }
+        )

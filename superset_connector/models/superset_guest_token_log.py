@@ -7,6 +7,8 @@ _logger = logging.getLogger(__name__)
 
 # Columns the token route fills in (see _record).
 LOG_COLUMNS = (
+    "request",
+    "jti",
     "user_id",
     "dashboard_id",
     "rules",
@@ -24,8 +26,10 @@ PURGE_BATCH = 10_000
 
 
 class SupersetGuestTokenLog(models.Model):
-    """One row per guest token issued or refused: who, which dashboard, which companies,
-    which rules, and why a refusal. The token itself is never stored."""
+    """One row per guest token issued or refused, and per diagnosis of a dashboard that
+    did not show: who, which dashboard, which companies, which rules, and why a refusal
+    (in full: Superset's words too, which the user was spared). The token itself is never
+    stored, only its jti."""
 
     _name = "superset.guest.token.log"
     _description = "Superset Guest Token Log"
@@ -34,6 +38,20 @@ class SupersetGuestTokenLog(models.Model):
 
     # --- fields ---------------------------------------------------------------------
     create_date = fields.Datetime(string="Date", default=fields.Datetime.now, readonly=True, index=True)
+    request = fields.Selection(
+        [("token", "Guest token"), ("diagnose", "Diagnosis")],
+        default="token",
+        readonly=True,
+        help="Guest token: a dashboard asked for a token. Diagnosis: the dashboard's page did not answer in the "
+        "browser, and Odoo looked for why.",
+    )
+    jti = fields.Char(
+        string="Token id",
+        readonly=True,
+        index=True,
+        help="The token's jti claim (tokens signed by Odoo carry one); for a token Superset issued, which carries "
+        "none, a SHA-256 fingerprint of it. The token itself is never stored.",
+    )
     user_id = fields.Many2one("res.users", readonly=True, ondelete="set null", index=True)
     dashboard_id = fields.Many2one("superset.dashboard", readonly=True, ondelete="set null", index=True)
     company_ids = fields.Many2many(
@@ -47,7 +65,7 @@ class SupersetGuestTokenLog(models.Model):
     duration_ms = fields.Float(string="Duration (ms)", digits=(16, 1), readonly=True)
     outcome = fields.Selection([("issued", "Issued"), ("refused", "Refused")], readonly=True, index=True)
     error_code = fields.Char(readonly=True)
-    reason = fields.Char(readonly=True)
+    reason = fields.Text(readonly=True)
 
     # --- helpers --------------------------------------------------------------------
 

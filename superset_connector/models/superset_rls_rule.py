@@ -6,11 +6,11 @@ from .texts import user_text
 
 
 class SupersetRlsRule(models.Model):
-    """A row-level-security clause a dashboard's guest tokens carry.
+    """A row-level-security clause a dashboard's guest tokens carry, on top of the
+    company rule every token carries (services/rls.py): rules only ever narrow.
 
     Scoped to one dataset (Superset applies it to that dataset only) or, without a
-    dataset, to every dataset of the dashboard. The sync creates the default rule,
-    `company_id IN ({company_ids})`, for each dataset that has a company_id column.
+    dataset, to every dataset a guest query of the dashboard reads.
     """
 
     _name = "superset.rls.rule"
@@ -23,7 +23,8 @@ class SupersetRlsRule(models.Model):
         "superset.dashboard.dataset",
         ondelete="cascade",
         domain="[('dashboard_id', '=', dashboard_id)]",
-        help="Empty: the clause applies to every dataset of the dashboard, which must all have its columns.",
+        help="Empty: the clause applies to every dataset of the dashboard, which must all have its columns "
+        "(Superset refuses the queries of a dataset without them).",
     )
     superset_dataset_id = fields.Integer(
         related="dataset_id.superset_dataset_id", string="Superset Dataset ID", store=True
@@ -36,9 +37,6 @@ class SupersetRlsRule(models.Model):
     )
     active = fields.Boolean(default=True)
     sequence = fields.Integer(default=10)
-    is_default = fields.Boolean(
-        readonly=True, help="Created by the sync; a changed clause stops being the sync's to maintain."
-    )
 
     # --- constraints ----------------------------------------------------------------
 
@@ -59,10 +57,3 @@ class SupersetRlsRule(models.Model):
         for rule in self:
             if rule.dataset_id and rule.dataset_id.dashboard_id != rule.dashboard_id:
                 raise ValidationError(self.env._("A rule's dataset must be one of its dashboard's datasets."))
-
-    # --- overrides ------------------------------------------------------------------
-
-    def write(self, vals):
-        if "clause" in vals and not self.env.context.get("superset_sync"):
-            vals = {**vals, "is_default": False}
-        return super().write(vals)

@@ -12,6 +12,23 @@ from dataclasses import dataclass, fields
 
 PARAM_PREFIX = "superset_connector."
 SECRET_KEYS = ("password", "guest_token_secret")
+TOKEN_MODES = ("api", "local")
+# Guest-token lifetime: under the minimum the renewal a fifth of the lifetime before
+# expiry comes every few seconds; over the maximum a token copied out of a browser
+# stays usable too long.
+MIN_TOKEN_TTL, MAX_TOKEN_TTL = 30, 3600
+# Numbers kept within these bounds however they were stored (a parameter written
+# directly, bypassing the settings form): the nearest bound replaces a value outside.
+BOUNDS = {
+    "token_ttl": (MIN_TOKEN_TTL, MAX_TOKEN_TTL),
+    "token_deadline": (0.2, 30.0),
+    "connect_timeout": (0.1, 300.0),
+    "read_timeout": (0.1, 3600.0),
+    "retries": (0, 10),
+    "breaker_threshold": (1, 1000),
+    "breaker_reset": (1.0, 86400.0),
+    "sync_page_size": (1, 1000),
+}
 
 
 def env_name(key):
@@ -32,6 +49,7 @@ class ConnectorSettings:
     guest_token_secret: str = ""
     guest_token_audience: str = "superset_connector"
     token_ttl: int = 300
+    token_deadline: float = 2.0  # the whole guest-token request, however many calls it makes
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
     retries: int = 3
@@ -70,7 +88,7 @@ class ConnectorSettings:
                 raw = params.get(key)
             if raw in (None, "", False):
                 continue
-            values[key] = _coerce(field.type, raw, field.default)
+            values[key] = _bounded(key, _coerce(field.type, raw, field.default))
         return cls(**values)
 
     @staticmethod
@@ -83,6 +101,13 @@ class ConnectorSettings:
         if params.get(key):
             return "database"
         return None
+
+
+def _bounded(key, value):
+    if key not in BOUNDS:
+        return value
+    low, high = BOUNDS[key]
+    return min(max(value, low), high)
 
 
 def _coerce(kind, raw, default):

@@ -16,5 +16,6 @@ from . import (
     test_settings_validation,
     test_starter_dashboards,
     test_superset_sync,
+    test_token_faults,
     test_translations,
 )

@@ -20,15 +20,10 @@ class TestFrenchUser(SupersetCommonMixin, HttpCase):
         cls.setup_superset_fixtures()
         cls.env["res.lang"]._activate_lang("fr_FR")
         cls.env["ir.module.module"]._load_module_terms(["superset_connector"], ["fr_FR"])
-        cls.user_a.lang = "fr_FR"
+        (cls.user_a | cls.manager).lang = "fr_FR"
         cls.configure_superset(url=DEAD_URL, token_mode="api", breaker_threshold=5)
         cls.dashboard = cls.dash_everyone
         cls.dashboard.embedded_uuid = "00000000-0000-4000-8000-000000000001"
-        cls.env["superset.dashboard.dataset"].create(
-            {"dashboard_id": cls.dashboard.id, "superset_dataset_id": 7, "name": "sales", "has_company_column": True}
-        )._ensure_default_rule()
-        cls.env["ir.config_parameter"].sudo().set_param("superset_connector.dataset_refresh_seconds", 3600)
-        superset_dashboard_token._datasets_checked[(cls.env.cr.dbname, cls.dashboard.id)] = float("inf")
 
     def setUp(self):
         super().setUp()
@@ -43,8 +38,17 @@ class TestFrenchUser(SupersetCommonMixin, HttpCase):
         return self.make_jsonrpc_request(route, {})["error"]
 
     def test_superset_down_is_explained_in_french(self):
-        """The client's message (a service) and its reason, both translated; the URL kept."""
+        """A French user reads, in French, that the dashboard server does not answer; a
+        French manager reads the client's message (a service) and its reason, both
+        translated, the URL kept."""
         refused = self.refusal(self.user_a)
+        self.assertEqual(refused["code"], "superset_unavailable")
+        self.assertEqual(
+            refused["message"],
+            "Le serveur des tableaux de bord (Superset) ne répond pas pour le moment. Réessayez dans quelques "
+            "minutes ; si cela continue, prévenez votre administrateur.",
+        )
+        refused = self.refusal(self.manager)
         self.assertEqual(refused["code"], "superset_unavailable")
         self.assertEqual(
             refused["message"],
@@ -59,7 +63,7 @@ class TestFrenchUser(SupersetCommonMixin, HttpCase):
         self.user_b.company_ids = [Command.link(self.company_a.id)]
         refused = self.refusal(self.user_b)
         self.assertTrue(
-            refused["message"].startswith(f"Superset is unavailable at {DEAD_URL}: connection refused"), refused
+            refused["message"].startswith("The dashboard server (Superset) is not answering right now."), refused
         )
 
     def test_a_clause_that_cannot_be_saved_says_why_in_french(self):
