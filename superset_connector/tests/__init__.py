@@ -10,6 +10,7 @@ from . import (
     test_guest_token,
     test_js,
     test_menus_http,
+    test_migrations,
     test_module_description,
     test_secrets,
     test_security,

@@ -15,6 +15,7 @@ from odoo.tests import TransactionCase, new_test_user, tagged
 
 from ..models import superset_dashboard_token
 from ..services import superset_content
+from ..services.errors import SupersetUnavailable
 from ..services.guest_token import sign_guest_token
 from ..services.superset_content import Cell
 from .common import SupersetCommonMixin
@@ -325,6 +326,20 @@ class TestGuestTokenAgainstSuperset(GuestTokenMixin, TransactionCase):
         second = self.token(self.manager, [self.A])["error"]
         self.assertTrue(second["message"].startswith("Superset is unavailable (1 failed calls in a row"))
         self.assertNotIn("Traceback", json.dumps(second))
+
+    def test_background_work_does_not_open_the_users_breaker(self):
+        """The background client (sync, refreshes) gives up on a call Superset answers too
+        slowly for it, and its breaker opens (threshold 1): the users' tokens, asked from
+        the same Superset through their own breaker, are issued all the same."""
+        self.configure_superset(token_mode="api", breaker_threshold=1, token_reuse="0")
+        connector = self.env["superset.connector"]
+        background = connector._get_client()
+        with self.assertRaises(SupersetUnavailable), background.deadline(0.001):
+            background.dashboard_datasets(self.dashboard.superset_dashboard_id)
+        self.assertEqual(background.breaker.state, "open")
+        self.assertNotIn("error", self.token(self.user_a, [self.A]))
+        self.assertEqual(connector._get_client(interactive=True).breaker.state, "closed")
+        self.configure_superset(breaker_threshold=5, token_reuse="1")
 
     def test_every_token_leaves_an_audit_row(self):
         self.configure_superset(token_mode="local")
