@@ -3,15 +3,18 @@ from dataclasses import replace
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..services.config import BOUNDS, MAX_TOKEN_TTL, MIN_TOKEN_TTL, PARAM_PREFIX, SECRET_KEYS
+from ..services.config import BOUNDS, DATABASE, ENVIRONMENT, MAX_TOKEN_TTL, MIN_TOKEN_TTL, ODOO_CONF, PARAM_PREFIX
+
+# The secrets the form takes (write-only fields superset_<key>).
+FORM_SECRETS = ("password", "guest_token_secret")
 
 
 def _secret_state(env, source):
-    if source == "environment":
+    if source == ENVIRONMENT:
         return env._("Set in the server environment; it wins over any value entered here.")
-    if source == "odoo.conf":
+    if source == ODOO_CONF:
         return env._("Set in odoo.conf; it wins over any value entered here.")
-    if source == "database":
+    if source == DATABASE:
         return env._("Stored. Type a new value to replace it.")
     return env._("Not set.")
 
@@ -99,8 +102,8 @@ class ResConfigSettings(models.TransientModel):
     @api.depends("superset_url")
     def _compute_superset_secret_states(self):
         connector = self.env["superset.connector"]
-        password = _secret_state(self.env, connector._secret_source("password"))
-        guest_secret = _secret_state(self.env, connector._secret_source("guest_token_secret"))
+        password = _secret_state(self.env, connector._setting_source("password"))
+        guest_secret = _secret_state(self.env, connector._setting_source("guest_token_secret"))
         for settings in self:
             settings.superset_password_state = password
             settings.superset_guest_token_secret_state = guest_secret
@@ -162,12 +165,12 @@ class ResConfigSettings(models.TransientModel):
     def set_values(self):
         result = super().set_values()
         params = self.env["ir.config_parameter"].sudo()
-        for key in SECRET_KEYS:
+        for key in FORM_SECRETS:
             value = (self[f"superset_{key}"] or "").strip()
             if value:  # empty means "keep what is stored"
                 params.set_param(PARAM_PREFIX + key, value)
         # The transient record would keep the typed secret in its table until vacuumed.
-        self.write({f"superset_{key}": False for key in SECRET_KEYS})
+        self.write({f"superset_{key}": False for key in FORM_SECRETS})
         return result
 
     # --- actions --------------------------------------------------------------------
@@ -196,9 +199,9 @@ class ResConfigSettings(models.TransientModel):
             connect_timeout=self.superset_connect_timeout or 5.0,
             read_timeout=self.superset_read_timeout or 30.0,
         )
-        overrides = {key: (self[f"superset_{key}"] or "").strip() for key in SECRET_KEYS}
-        if overrides["password"] and connector._secret_source("password") in (None, "database"):
+        overrides = {key: (self[f"superset_{key}"] or "").strip() for key in FORM_SECRETS}
+        if overrides["password"] and connector._setting_source("password") in (None, DATABASE):
             settings = replace(settings, password=overrides["password"])
-        if overrides["guest_token_secret"] and connector._secret_source("guest_token_secret") in (None, "database"):
+        if overrides["guest_token_secret"] and connector._setting_source("guest_token_secret") in (None, DATABASE):
             settings = replace(settings, guest_token_secret=overrides["guest_token_secret"])
         return connector._connection_notification(connector._check_connection(settings))

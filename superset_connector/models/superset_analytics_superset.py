@@ -12,7 +12,7 @@ from ..services.analytics_provisioning import DatabaseTarget, provision
 from ..services.errors import SupersetError
 from ..services.superset_cache import expire_cached_charts
 from .superset_analytics_view import SCHEMA
-from .texts import user_text
+from .user_messages import user_text
 
 _logger = logging.getLogger(__name__)
 

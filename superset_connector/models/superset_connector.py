@@ -5,14 +5,13 @@ from dataclasses import fields as dataclass_fields
 from urllib.parse import urlsplit
 
 from odoo import api, models, tools
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..services.circuit_breaker import CircuitBreaker
-from ..services.config import PARAM_PREFIX, ConnectorSettings
+from ..services.config import ODOO_PARAMS, PARAM_PREFIX, ConnectorSettings
 from ..services.connection_check import CheckReport, Problem, check_connection
-from ..services.errors import SupersetError
 from ..services.superset_client import SupersetClient
-from .texts import user_text
+from .user_messages import notification, user_errors, user_text
 
 _logger = logging.getLogger(__name__)
 
@@ -20,10 +19,13 @@ _logger = logging.getLogger(__name__)
 # session and the circuit breaker outlive a single HTTP request.
 _clients = {}
 _clients_lock = threading.Lock()
+MANAGER_GROUP = "superset_connector.group_superset_manager"
+MANAGER, ADMINISTRATOR = "manager", "administrator"
 
 
 class SupersetConnector(models.AbstractModel):
-    """The Superset connection: settings from their sources and the shared REST client."""
+    """The Superset connection: every setting from its sources (the one place that reads
+    them), who may do what, and the shared REST client."""
 
     _name = "superset.connector"
     _description = "Superset Connection"
@@ -37,29 +39,48 @@ class SupersetConnector(models.AbstractModel):
     @tools.ormcache()
     def _settings_cached(self):
         # Cleared with the registry's cache, as every ir.config_parameter change does (in all workers).
-        params = self.env["ir.config_parameter"].sudo()
-        values = {f.name: params.get_param(PARAM_PREFIX + f.name) for f in dataclass_fields(ConnectorSettings)}
-        return ConnectorSettings.from_sources(values, os.environ, tools.config.options)
+        return ConnectorSettings.from_sources(self._stored_settings(), os.environ, tools.config.options)
 
     @api.model
-    def _secret_source(self, key):
+    def _stored_settings(self):
+        """{setting: value} as the database holds them (keys without the prefix)."""
         params = self.env["ir.config_parameter"].sudo()
-        stored = {key: params.get_param(PARAM_PREFIX + key)}
-        return ConnectorSettings.secret_source(key, stored, os.environ, tools.config.options)
+        return {
+            f.name: params.get_param(ODOO_PARAMS.get(f.name) or PARAM_PREFIX + f.name)
+            for f in dataclass_fields(ConnectorSettings)
+        }
+
+    @api.model
+    def _setting_source(self, key):
+        """Where a setting comes from: environment, odoo.conf, database, or None (not set)."""
+        return ConnectorSettings.source(key, self._stored_settings(), os.environ, tools.config.options)
 
     @api.model
     def _odoo_origin(self):
         """The origin browsers use for this Odoo (from web.base.url)."""
-        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url") or ""
-        parts = urlsplit(base_url)
+        parts = urlsplit(self._get_settings().odoo_base_url)
         return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
     @api.model
     def _allowed_domains(self):
         """Origins Superset must accept as the Referer of an embedded dashboard."""
-        extra = self.env["ir.config_parameter"].sudo().get_param(PARAM_PREFIX + "allowed_domains") or ""
-        origins = [self._odoo_origin(), *extra.replace(",", " ").split()]
+        origins = [self._odoo_origin(), *self._get_settings().extra_origins]
         return list(dict.fromkeys(o.rstrip("/") for o in origins if o))
+
+    # --- access ---------------------------------------------------------------------
+
+    @api.model
+    def _is_manager(self):
+        """A Superset Manager, or code running as superuser."""
+        return self.env.su or self.env.user.has_group(MANAGER_GROUP)
+
+    @api.model
+    def _check_access(self, level, message):
+        """AccessError(message) unless the user may act at this level: MANAGER (a Superset
+        Manager) or ADMINISTRATOR (Odoo's system group); code running as superuser may."""
+        allowed = self.env.is_system() if level == ADMINISTRATOR else self._is_manager()
+        if not allowed:
+            raise AccessError(message)
 
     # --- client ---------------------------------------------------------------------
 
@@ -100,10 +121,8 @@ class SupersetConnector(models.AbstractModel):
     def _call(self, method, *args, **kwargs):
         """Call a client method; Superset errors become UserErrors with their message."""
         client = self._get_client()
-        try:
+        with user_errors(self.env):
             return getattr(client, method)(*args, **kwargs)
-        except SupersetError as exc:
-            raise UserError(user_text(self.env, exc)) from exc
 
     # --- connection test ------------------------------------------------------------
 
@@ -135,27 +154,16 @@ class SupersetConnector(models.AbstractModel):
     @api.model
     def _connection_notification(self, report):
         if report.ok:
-            return {
-                "type": "ir.actions.client",
-                "tag": "display_notification",
-                "params": {
-                    "title": self.env._("Superset connection works"),
-                    "message": "; ".join(user_text(self.env, fact) for fact in report.facts) + ".",
-                    "type": "success",
-                    "sticky": False,
-                },
-            }
+            return notification(
+                "; ".join(user_text(self.env, fact) for fact in report.facts) + ".",
+                title=self.env._("Superset connection works"),
+            )
         lines = [
             f"{user_text(self.env, problem.message)} {self.env._('Fix:')} {user_text(self.env, problem.fix)}"
             for problem in report.problems
         ]
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Superset connection: %(count)s problem(s)", count=len(lines)),
-                "message": "\n".join(lines),
-                "type": "danger",
-                "sticky": True,
-            },
-        }
+        return notification(
+            "\n".join(lines),
+            "danger",
+            title=self.env._("Superset connection: %(count)s problem(s)", count=len(lines)),
+        )

@@ -2,12 +2,13 @@ import json
 import logging
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 
 from ..services.errors import SupersetError, SupersetNotFound
 from ..services.rls import COMPANY_COLUMN
 from ..services.superset_locale import superset_locale
-from .texts import user_text
+from .superset_connector import MANAGER
+from .user_messages import RELOAD, notification, user_errors
 
 _logger = logging.getLogger(__name__)
 
@@ -142,16 +143,12 @@ class SupersetDashboard(models.Model):
                 "tries again.",
                 count=stats["failed"],
             )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Dashboards synced from Superset"),
-                "message": message,
-                "type": "warning" if stats["failed"] else "success",
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return notification(
+            message,
+            "warning" if stats["failed"] else "success",
+            title=self.env._("Dashboards synced from Superset"),
+            then=RELOAD,
+        )
 
     @api.model
     def action_create_starter_dashboards(self):
@@ -188,9 +185,8 @@ class SupersetDashboard(models.Model):
         Creates what is new, updates what changed (nothing else is written, so a second
         sync changes nothing), archives what Superset no longer has.
         """
-        if not (self.env.su or self.env.user.has_group("superset_connector.group_superset_manager")):
-            raise AccessError(self.env._("Only Superset Managers can sync dashboards."))
         connector = self.env["superset.connector"]
+        connector._check_access(MANAGER, self.env._("Only Superset Managers can sync dashboards."))
         settings = connector._get_settings()
         client = connector._get_client(settings)
         domains = connector._allowed_domains()
@@ -199,7 +195,7 @@ class SupersetDashboard(models.Model):
         dashboards = self.sudo().with_context(active_test=False)
         existing = {d.superset_dashboard_id: d for d in dashboards.search([("superset_dashboard_id", "!=", False)])}
         stats = dict.fromkeys(("created", "updated", "archived", "unchanged", "failed"), 0)
-        try:
+        with user_errors(self.env):
             remote = client.list_dashboards(page_size=settings.sync_page_size)
             seen = set()
             for item in remote:
@@ -217,8 +213,6 @@ class SupersetDashboard(models.Model):
                     _logger.warning("Superset dashboard %s: datasets not read: %s", item["id"], exc)
                     stats["failed"] += 1
                 stats[outcome] += 1
-        except SupersetError as exc:
-            raise UserError(user_text(self.env, exc)) from exc
         for superset_id, dashboard in existing.items():
             if superset_id not in seen and dashboard.active:
                 dashboard.write({"active": False, "missing_in_superset": True})

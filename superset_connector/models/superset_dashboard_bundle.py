@@ -9,16 +9,15 @@ import hashlib
 import logging
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..services.dashboard_bundle import BundleError, describe, import_bundle, read, target
 from ..services.errors import SupersetError
 from .superset_analytics_view import SCHEMA
-from .texts import user_text
+from .superset_connector import MANAGER
+from .user_messages import RELOAD, notification, user_errors, user_text
 
 _logger = logging.getLogger(__name__)
-
-MANAGER_GROUP = "superset_connector.group_superset_manager"
 
 
 def _checksum(raw):
@@ -161,17 +160,9 @@ class SupersetDashboardBundle(models.Model):
                     "New dashboards are shown to Superset Managers only: choose their groups to offer them to others."
                 )
             )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Dashboard bundles"),
-                "message": "\n".join(lines),
-                "type": "warning" if failed else "success",
-                "sticky": bool(failed),
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return notification(
+            "\n".join(lines), "warning" if failed else "success", title=self.env._("Dashboard bundles"), then=RELOAD
+        )
 
     # --- import ---------------------------------------------------------------------
 
@@ -183,10 +174,8 @@ class SupersetDashboardBundle(models.Model):
         connected raises a UserError. Returns the bundles imported."""
         connector = self.env["superset.connector"]
         client = connector._get_client()
-        try:
+        with user_errors(self.env, BundleError):
             to = self._target(client)
-        except (BundleError, SupersetError) as exc:
-            raise UserError(user_text(self.env, exc)) from exc
         imported = self.browse()
         for bundle in self:
             reason = bundle._import_one(client, to)
@@ -289,8 +278,9 @@ class SupersetDashboardBundle(models.Model):
         return base64.b64decode(data) if data else b""
 
     def _check_manager(self):
-        if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
-            raise AccessError(self.env._("Only Superset Managers can import dashboard bundles."))
+        self.env["superset.connector"]._check_access(
+            MANAGER, self.env._("Only Superset Managers can import dashboard bundles.")
+        )
 
     @api.model
     def _prepare_export_values(self, dashboard, data):

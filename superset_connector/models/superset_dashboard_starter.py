@@ -6,12 +6,12 @@ has designed a chart."""
 import logging
 
 from odoo import api, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 
-from ..services.errors import SupersetError
 from ..services.superset_content import build_starters, describe, load_starters
 from .superset_analytics_view import SCHEMA
-from .texts import user_text
+from .superset_connector import MANAGER
+from .user_messages import RELOAD, notification, user_errors, user_text
 
 _logger = logging.getLogger(__name__)
 
@@ -24,8 +24,9 @@ class SupersetDashboardStarter(models.AbstractModel):
     def action_create(self):
         """Button: build the starter dashboards whose views are connected, register them
         (for Superset Managers only, like any new dashboard) and say what was done."""
-        if not (self.env.su or self.env.user.has_group("superset_connector.group_superset_manager")):
-            raise AccessError(self.env._("Only Superset Managers can create the starter dashboards."))
+        self.env["superset.connector"]._check_access(
+            MANAGER, self.env._("Only Superset Managers can create the starter dashboards.")
+        )
         report = self._create()
         self.env["superset.dashboard"]._sync_from_superset()
         message = user_text(self.env, describe(report))
@@ -33,17 +34,13 @@ class SupersetDashboardStarter(models.AbstractModel):
             message += " " + self.env._(
                 "New dashboards are shown to Superset Managers only: choose their groups to offer them to others."
             )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Starter dashboards"),
-                "message": message,
-                "type": "success" if (report.created or report.existing) and not report.failed else "warning",
-                "sticky": bool(report.failed),
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return notification(
+            message,
+            "success" if (report.created or report.existing) and not report.failed else "warning",
+            title=self.env._("Starter dashboards"),
+            sticky=bool(report.failed),
+            then=RELOAD,
+        )
 
     @api.model
     def _create(self):
@@ -59,7 +56,7 @@ class SupersetDashboardStarter(models.AbstractModel):
                 )
             )
         client = self.env["superset.connector"]._get_client()
-        try:
+        with user_errors(self.env):
             return build_starters(
                 client,
                 load_starters(),
@@ -69,5 +66,3 @@ class SupersetDashboardStarter(models.AbstractModel):
                 database=self.env.cr.dbname,
                 progress=_logger.info,
             )
-        except SupersetError as exc:
-            raise UserError(user_text(self.env, exc)) from exc

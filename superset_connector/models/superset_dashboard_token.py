@@ -13,7 +13,7 @@ from ..services.connection_check import diagnose_embedding
 from ..services.errors import SupersetError, SupersetUnavailable
 from ..services.guest_token import issued_token_claims, sign_guest_token, token_id
 from ..services.rls import COMPANY_COLUMN, ClauseTemplateError, company_rule, render_clause, summarize
-from .texts import user_text
+from .user_messages import user_text
 
 _logger = logging.getLogger(__name__)
 
@@ -32,7 +32,6 @@ TOKEN_FIELDS = [
     "show_filters",
     "expand_filters",
 ]
-MANAGER_GROUP = "superset_connector.group_superset_manager"
 REASON_MAX = 2000  # what the audit row keeps of a refusal's detail
 
 
@@ -134,7 +133,7 @@ class SupersetDashboard(models.Model):
         audit.update(outcome="refused", error_code=exc.code, reason=exc.detail[:REASON_MAX])
         if exc.detail != exc.message:
             _logger.warning("Guest token refused (%s) to user %s: %s", exc.code, self.env.uid, exc.detail)
-        shown = exc.detail if self.env.user.has_group(MANAGER_GROUP) else exc.message
+        shown = exc.detail if self.env["superset.connector"]._is_manager() else exc.message
         return {"error": {"code": exc.code, "message": shown}}
 
     def _unexpected(self, exc, audit, dashboard_id):
@@ -313,7 +312,7 @@ class SupersetDashboard(models.Model):
             json.dumps(rules, sort_keys=True),
         )
         now = time.time()
-        reuse = self.env["ir.config_parameter"].sudo().get_param("superset_connector.token_reuse", "1") != "0"
+        reuse = bool(settings.token_reuse)
         with _cache_lock:
             hit = _token_cache.get(key) if reuse else None
         if hit and hit[1] - now > max(10.0, (hit[1] - hit[2]) * 0.2):

@@ -100,7 +100,7 @@ class SupersetGuestTokenLog(models.Model):
         their ids in the worker's memory and may outlive the cron's time limit. Each call
         reports its progress; Odoo's cron runner commits and calls again while rows remain,
         and the trigger below finishes the backlog after a manual run too."""
-        days = int(self.env["ir.config_parameter"].sudo().get_param("superset_connector.token_log_days", 90) or 90)
+        days = self.env["superset.connector"]._get_settings().token_log_days
         old_domain = [("create_date", "<", fields.Datetime.subtract(fields.Datetime.now(), days=days))]
         logs = self.sudo()
         batch = logs.search(old_domain, order="create_date, id", limit=batch_size)

@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..services.rls import PLACEHOLDERS, ClauseTemplateError, validate_clause_template
-from .texts import user_text
+from .user_messages import user_text
 
 
 class SupersetRlsRule(models.Model):

@@ -1,17 +1,25 @@
-"""The connector's settings, from their sources, in order of precedence:
+"""The connector's settings, all of them, from their sources, in order of precedence:
 
-1. the server environment (SUPERSET_CONNECTOR_<KEY>) — secrets only,
-2. odoo.conf (superset_connector_<key>) — secrets only,
-3. the database (ir.config_parameter superset_connector.<key>),
+1. the server environment (SUPERSET_CONNECTOR_<KEY>) — SERVER_KEYS only,
+2. odoo.conf (superset_connector_<key>) — SERVER_KEYS only,
+3. the database (ir.config_parameter superset_connector.<key>; Odoo's own web.base.url),
 4. the default below.
 
-Secrets come from 1-2 so that they need not live in the database at all.
+Secrets, and where Superset reaches PostgreSQL, can come from 1-2 so that they need not
+live in the database at all. The models read settings only through
+`superset.connector._get_settings()`, which reads the sources once and caches the result
+until a parameter changes.
 """
 
 from dataclasses import dataclass, fields
 
 PARAM_PREFIX = "superset_connector."
-SECRET_KEYS = ("password", "guest_token_secret")
+SECRET_KEYS = ("password", "guest_token_secret", "analytics_db_password")
+SERVER_KEYS = (*SECRET_KEYS, "analytics_db_role", "analytics_db_host", "analytics_db_port")
+# Settings that are Odoo's own parameters, not the connector's: {field: parameter}.
+ODOO_PARAMS = {"odoo_base_url": "web.base.url"}
+# Where a setting comes from, as the settings form and the messages say it.
+ENVIRONMENT, ODOO_CONF, DATABASE = "environment", "odoo.conf", "database"
 TOKEN_MODES = ("api", "local")
 # Guest-token lifetime: under the minimum the renewal a fifth of the lifetime before
 # expiry comes every few seconds; over the maximum a token copied out of a browser
@@ -28,6 +36,10 @@ BOUNDS = {
     "breaker_threshold": (1, 1000),
     "breaker_reset": (1.0, 86400.0),
     "sync_page_size": (1, 1000),
+    "token_log_days": (1, 100_000),
+    "analytics_lock_timeout_ms": (0, 86_400_000),
+    "analytics_statement_timeout_ms": (0, 86_400_000),
+    "analytics_db_port": (0, 65535),
 }
 
 
@@ -56,6 +68,20 @@ class ConnectorSettings:
     breaker_threshold: int = 5
     breaker_reset: float = 60.0
     sync_page_size: int = 100
+    token_reuse: int = 1  # api mode: 0 asks Superset for every token
+    token_log_days: int = 90
+    allowed_domains: str = ""  # other origins users open Odoo with, space or comma separated
+    odoo_base_url: str = ""
+    # The analytics views as Superset reads them.
+    analytics_database_name: str = ""
+    analytics_database_id: int = 0
+    analytics_db_role: str = ""
+    analytics_db_password: str = ""
+    analytics_db_host: str = ""
+    analytics_db_port: int = 0
+    analytics_lock_timeout_ms: int = 10_000
+    analytics_statement_timeout_ms: int = 30 * 60_000
+    analytics_public_create: str = ""  # "revoked" once Connect Superset took CREATE on public from PUBLIC
 
     def __repr__(self):
         # Never show secrets, even in a traceback or a log line.
@@ -82,7 +108,7 @@ class ConnectorSettings:
         for field in fields(cls):
             key = field.name
             raw = None
-            if key in SECRET_KEYS:
+            if key in SERVER_KEYS:
                 raw = environ.get(env_name(key)) or conf.get(conf_name(key))
             if raw in (None, ""):
                 raw = params.get(key)
@@ -92,15 +118,19 @@ class ConnectorSettings:
         return cls(**values)
 
     @staticmethod
-    def secret_source(key, params, environ=None, conf=None):
-        """Where a secret comes from: 'environment', 'odoo.conf', 'database' or None."""
-        if (environ or {}).get(env_name(key)):
-            return "environment"
-        if (conf or {}).get(conf_name(key)):
-            return "odoo.conf"
+    def source(key, params, environ=None, conf=None):
+        """Where a setting comes from: ENVIRONMENT, ODOO_CONF, DATABASE or None (not set)."""
+        if key in SERVER_KEYS and (environ or {}).get(env_name(key)):
+            return ENVIRONMENT
+        if key in SERVER_KEYS and (conf or {}).get(conf_name(key)):
+            return ODOO_CONF
         if params.get(key):
-            return "database"
+            return DATABASE
         return None
+
+    @property
+    def extra_origins(self):
+        return self.allowed_domains.replace(",", " ").split()
 
 
 def _bounded(key, value):
