@@ -1,6 +1,5 @@
 import logging
 import os
-import threading
 from dataclasses import fields as dataclass_fields
 from urllib.parse import urlsplit
 
@@ -8,17 +7,19 @@ from odoo import api, models, tools
 from odoo.exceptions import AccessError, UserError
 
 from ..services.circuit_breaker import CircuitBreaker
+from ..services.client_pool import ClientPool
 from ..services.config import ODOO_PARAMS, PARAM_PREFIX, ConnectorSettings
 from ..services.connection_check import CheckReport, Problem, check_connection
 from ..services.superset_client import SupersetClient
+from ..services.token_cache import TokenCache
 from .user_messages import notification, user_errors, user_text
 
 _logger = logging.getLogger(__name__)
 
-# One client per database and settings, per Odoo process: the Superset login, its CSRF
-# session and the circuit breaker outlive a single HTTP request.
-_clients = {}
-_clients_lock = threading.Lock()
+# Per Odoo process: the Superset clients (services/client_pool.py) and the guest tokens
+# reused in API mode (services/token_cache.py).
+CLIENTS = ClientPool()
+TOKENS = TokenCache()
 MANAGER_GROUP = "superset_connector.group_superset_manager"
 MANAGER, ADMINISTRATOR = "manager", "administrator"
 
@@ -93,14 +94,15 @@ class SupersetConnector(models.AbstractModel):
         settings = settings or self._get_settings()
         if not settings.server_url:
             raise UserError(self.env._("Superset is not configured yet: set its URL in Settings ‣ Superset."))
-        key = (self.env.cr.dbname, settings)
-        with _clients_lock:
-            pair = _clients.get(key)
-            if pair is None:
-                for stale in [k for k in _clients if k[0] == self.env.cr.dbname]:
-                    del _clients[stale]  # the settings changed
-                pair = _clients[key] = self._new_clients(settings)
+        pair = CLIENTS.get(self.env.cr.dbname, settings, self._new_clients)
         return pair[1] if interactive else pair[0]
+
+    @api.model
+    def _forget_connections(self):
+        """Forget this process's Superset clients (logins, circuit breakers) and reused
+        guest tokens: the next call starts afresh."""
+        CLIENTS.clear()
+        TOKENS.clear()
 
     @api.model
     def _new_clients(self, settings):

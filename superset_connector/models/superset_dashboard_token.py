@@ -1,6 +1,5 @@
 import json
 import logging
-import threading
 import time
 import uuid
 
@@ -13,15 +12,11 @@ from ..services.connection_check import diagnose_embedding
 from ..services.errors import SupersetError, SupersetUnavailable
 from ..services.guest_token import issued_token_claims, sign_guest_token, token_id
 from ..services.rls import COMPANY_COLUMN, ClauseTemplateError, company_rule, render_clause, summarize
+from .superset_connector import TOKENS
 from .user_messages import user_text
 
 _logger = logging.getLogger(__name__)
 
-# API-mode tokens reused per (database, user, dashboard, companies, rules) until shortly
-# before they expire.
-_token_cache = {}
-_cache_lock = threading.Lock()
-TOKEN_CACHE_MAX = 2000
 # What the route reads of the dashboard, fetched with the access check in one query.
 TOKEN_FIELDS = [
     "embedded_uuid",
@@ -312,11 +307,9 @@ class SupersetDashboard(models.Model):
             json.dumps(rules, sort_keys=True),
         )
         now = time.time()
-        reuse = bool(settings.token_reuse)
-        with _cache_lock:
-            hit = _token_cache.get(key) if reuse else None
-        if hit and hit[1] - now > max(10.0, (hit[1] - hit[2]) * 0.2):
-            return hit[0], hit[1], True, hit[3]
+        hit = TOKENS.get(key, now) if settings.token_reuse else None
+        if hit:
+            return hit.token, hit.expires_at, True, hit.jti
         client = self.env["superset.connector"]._get_client(settings, interactive=True)
         payload = {"user": self._guest_user(user), "resources": resources, "rls": rules}
         try:
@@ -342,11 +335,7 @@ class SupersetDashboard(models.Model):
                 user_text(self.env, exc),
             ) from exc
         expires_at, jti = int(claims["exp"]), token_id(token, claims)
-        with _cache_lock:
-            if len(_token_cache) >= TOKEN_CACHE_MAX:
-                for stale in [k for k, v in _token_cache.items() if v[1] <= now] or list(_token_cache)[:100]:
-                    _token_cache.pop(stale, None)
-            _token_cache[key] = (token, expires_at, now, jti)
+        TOKENS.put(key, token, expires_at, now, jti)
         return token, expires_at, False, jti
 
     # --- diagnosis ----------------------------------------------------------------------

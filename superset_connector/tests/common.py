@@ -7,7 +7,6 @@ from odoo import Command
 from odoo.tests import new_test_user
 from odoo.tests.common import BlockedRequest, _super_send
 
-from ..models import superset_connector
 from ..services.superset_client import SupersetClient
 
 
@@ -67,7 +66,7 @@ class SupersetCommonMixin:
         params = cls.env["ir.config_parameter"].sudo()
         for key, value in values.items():
             params.set_param(f"superset_connector.{key}", value)
-        superset_connector._clients.clear()  # each test starts with a fresh client and breaker
+        cls.env["superset.connector"]._forget_connections()  # each test: a fresh client and breaker
 
     @classmethod
     def setup_superset_fixtures(cls):

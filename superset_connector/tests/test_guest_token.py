@@ -13,7 +13,6 @@ from odoo import Command, fields
 from odoo.exceptions import ValidationError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
-from ..models import superset_dashboard_token
 from ..services import superset_content
 from ..services.errors import SupersetUnavailable
 from ..services.guest_token import sign_guest_token
@@ -315,7 +314,7 @@ class TestGuestTokenAgainstSuperset(GuestTokenMixin, TransactionCase):
         answering, without its address or the service account; a manager and the audit
         row get Superset's details; once the breaker opens, the refusal says so at once."""
         self.configure_superset(token_mode="api", url="http://127.0.0.1:9", breaker_threshold=1)
-        superset_dashboard_token._token_cache.clear()
+        self.env["superset.connector"]._forget_connections()
         first = self.token(self.user_a, [self.A])["error"]
         self.assertEqual(first["code"], "superset_unavailable")
         self.assertTrue(first["message"].startswith("The dashboard server (Superset) is not answering right now."))

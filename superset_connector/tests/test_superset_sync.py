@@ -1,7 +1,6 @@
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, tagged
 
-from ..models import superset_connector
 from .common import SupersetCommonMixin
 
 
@@ -91,4 +90,4 @@ class TestSupersetSync(SupersetCommonMixin, TransactionCase):
         with self.assertRaisesRegex(UserError, r"^Superset is unavailable \(2 failed calls in a row"):
             self.Dashboard._sync_from_superset()
         self.assertEqual(client.attempts, sent)
-        superset_connector._clients.clear()
+        self.env["superset.connector"]._forget_connections()

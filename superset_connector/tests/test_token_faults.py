@@ -14,7 +14,6 @@ import jwt
 
 from odoo.tests import HttpCase, tagged
 
-from ..models import superset_dashboard_token
 from .common import SupersetCommonMixin
 
 
@@ -92,7 +91,7 @@ class TestTokenRouteFaults(SupersetCommonMixin, HttpCase):
 
     def setUp(self):
         super().setUp()
-        superset_dashboard_token._token_cache.clear()
+        self.env["superset.connector"]._forget_connections()
 
     def route(self, user, path="guest_token", dashboard_id=None):
         """(JSON-RPC reply, the audit rows it left) for one call of the route as this user."""

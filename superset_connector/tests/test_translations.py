@@ -6,7 +6,6 @@ from odoo import Command
 from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, tagged
 
-from ..models import superset_dashboard_token
 from .common import SupersetCommonMixin
 
 DEAD_URL = "http://127.0.0.1:9"  # the discard port: nothing listens there
@@ -28,7 +27,7 @@ class TestFrenchUser(SupersetCommonMixin, HttpCase):
     def setUp(self):
         super().setUp()
         self.configure_superset()  # a fresh client: no breaker opened by another test
-        superset_dashboard_token._token_cache.clear()
+        self.env["superset.connector"]._forget_connections()
 
     def refusal(self, user):
         """The guest_token route's refusal, asked over HTTP as the web client does (the
