@@ -14,6 +14,13 @@ import subprocess
 import pytest
 import requests
 import superset_fixtures
+from analytics_e2e import analytics_database
+from analytics_e2e import provision_script as _provision_script
+from analytics_e2e import relations as _relations
+from analytics_e2e import shell as _shell
+from analytics_e2e import shell_json as _shell_json
+from analytics_e2e import sql as _sql
+from analytics_e2e import states as _states
 
 from odoo.addons.superset_connector.services import analytics_provisioning, superset_content
 from odoo.addons.superset_connector.services.superset_client import SupersetClient
@@ -25,10 +32,6 @@ from devstack.procs import free_port
 
 REPO = settings.REPO
 SCHEMA = "superset_analytics"
-
-
-def _sql(db, sql, user=None):
-    return postgres.psql(sql, db=db, user=user)
 
 
 def _as_role(db, role, sql, read_write=False):
@@ -47,52 +50,11 @@ def _as_role(db, role, sql, read_write=False):
     return result.returncode == 0, (result.stdout + result.stderr).strip()
 
 
-def _relations(db):
-    rows = _sql(
-        db,
-        "SELECT c.relname || ':' || c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = 'superset_analytics' AND c.relkind IN ('v', 'm') ORDER BY 1",
-    )
-    return dict(line.split(":") for line in rows.splitlines())
-
-
-def _states(db):
-    rows = _sql(db, "SELECT name || ':' || state FROM superset_analytics_view ORDER BY 1")
-    return dict(line.split(":") for line in rows.splitlines())
-
-
-def _shell(stack, db, e2e_dir, label, script):
-    """Run a Python script in `odoo-bin shell` on db; returns its output (log in e2e_dir)."""
-    config = odoo_stack.write_config(e2e_dir / f"analytics-{label}.conf", stack.odoo_path, db=db)
-    argv = [*odoo_stack.odoo_bin(stack.odoo_venv, stack.odoo_path), "shell", "-c", str(config), "--no-http"]
-    result = subprocess.run(
-        argv,
-        input=script.encode(),
-        capture_output=True,
-        env=odoo_stack.odoo_env(stack.odoo_path),
-        timeout=600,
-        check=False,
-    )
-    output = result.stdout.decode() + result.stderr.decode()
-    (e2e_dir / f"analytics-{label}.log").write_text(output)
-    assert result.returncode == 0, f"odoo-bin shell failed, see {e2e_dir}/analytics-{label}.log"
-    return output
-
-
-def _shell_json(output):
-    """The JSON object a shell script printed on a line starting with RESULT."""
-    line = next(line for line in output.splitlines() if line.startswith("RESULT "))
-    return json.loads(line[len("RESULT ") :])
-
-
 @pytest.fixture(scope="module")
 def analytics_db(stack, e2e_dir):
-    db = f"sc_analytics_{os.getpid()}"
-    odoo_stack.install(stack, stack.template("apps"), db, e2e_dir / "analytics-install.log")
-    yield db
-    odoo_stack.drop_db(db)
-    for role in (f"{db}_superset_ro", f"sc_analytics_dba_{os.getpid()}"):
-        postgres.psql(f'DROP ROLE IF EXISTS "{role}"', user="postgres", password="", check=False)
+    with analytics_database(stack, e2e_dir, "analytics") as db:
+        yield db
+    postgres.psql(f'DROP ROLE IF EXISTS "sc_analytics_dba_{os.getpid()}"', user="postgres", password="", check=False)
 
 
 def _check_readonly_login(db, role, views):
@@ -141,7 +103,7 @@ def test_readonly_role_logs_in_and_reads_only_the_views(stack, analytics_db, e2e
     assert (params["database"], params["schema"], params["password_source"]) == (
         analytics_db,
         SCHEMA,
-        "ir.config_parameter",
+        "database",
     )
     views = [name for name, kind in _relations(analytics_db).items()]
     assert "mv_sale_monthly" in views
@@ -194,33 +156,6 @@ PRIVILEGES = (
     "has_table_privilege('superset_analytics.mv_sale_monthly', 'SELECT') AS analytics_view"
 )
 READ_ONLY_ROLE = (True, [{"odoo_table": False, "analytics_view": True}])
-
-
-def _provision_script(url, user, password, db_port=None):
-    """odoo-bin shell script: point the addon at Superset, click "Connect Superset"."""
-    port_line = f"os.environ['SUPERSET_CONNECTOR_ANALYTICS_DB_PORT'] = '{db_port}'\n" if db_port else ""
-    return (
-        "import json, os\n"
-        "from odoo.exceptions import UserError\n"
-        f"{port_line}"
-        "params = env['ir.config_parameter']\n"
-        f"params.set_param('superset_connector.url', {url!r})\n"
-        f"params.set_param('superset_connector.username', {user!r})\n"
-        f"params.set_param('superset_connector.password', {password!r})\n"
-        "params.set_param('superset_connector.retries', '0')\n"
-        "env.cr.commit()\n"
-        "Views = env['superset.analytics.view']\n"
-        "try:\n"
-        "    action = Views.action_provision_superset()\n"
-        "    env.cr.commit()\n"
-        "    result = {'message': action['params']['message'], 'type': action['params']['type'],\n"
-        "              'database_id': int(params.get_param('superset_connector.analytics_database_id')),\n"
-        "              'datasets': {v.name: v.superset_dataset_id\n"
-        "                           for v in Views.search([('state', '=', 'installed')])}}\n"
-        "except UserError as e:\n"
-        "    result = {'error': str(e)}\n"
-        "print('RESULT ' + json.dumps(result))\n"
-    )
 
 
 def test_superset_reads_the_views_as_the_readonly_role(stack, analytics_db, e2e_dir, superset):

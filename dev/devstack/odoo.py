@@ -13,6 +13,10 @@ from .procs import Server, run
 from .venvs import cache_lock, python_of
 
 TEMPLATE_READY = "superset_connector template ready"
+# Addons that only tests install (an addon extending the analytics views, ...): on the
+# addons path when TEST_ADDONS_ENV is set, as `make test` sets it for everything it runs.
+TEST_ADDONS = settings.REPO / "tests" / "addons"
+TEST_ADDONS_ENV = "SC_TEST_ADDONS"
 
 
 # --- source --------------------------------------------------------------------------
@@ -64,14 +68,22 @@ def source():
     return path
 
 
-def addons_paths(odoo_path):
-    """Odoo's addons folders plus this repository (which holds superset_connector)."""
+def odoo_addons_paths(odoo_path):
+    """Odoo's own addons folders."""
     odoo_path = Path(odoo_path)
     paths = [odoo_path / "odoo" / "addons"]
     # A git clone keeps most apps in addons/; a packaged tree merges them into odoo/addons.
     if (odoo_path / "addons" / "web").is_dir() and not (odoo_path / "odoo" / "addons" / "web").is_dir():
         paths.append(odoo_path / "addons")
-    paths.append(settings.REPO)
+    return paths
+
+
+def addons_paths(odoo_path, test_addons=None):
+    """Odoo's addons folders plus this repository (which holds superset_connector), and
+    the tests' addons with test_addons (by default: when TEST_ADDONS_ENV is set)."""
+    paths = [*odoo_addons_paths(odoo_path), settings.REPO]
+    if os.environ.get(TEST_ADDONS_ENV) if test_addons is None else test_addons:
+        paths.append(TEST_ADDONS)
     return paths
 
 
@@ -84,7 +96,7 @@ def source_fingerprint(odoo_path):
             ["git", "-C", str(odoo_path), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
         )
         digest.update(rev.stdout.encode())
-    for addons in addons_paths(odoo_path)[:-1]:
+    for addons in odoo_addons_paths(odoo_path):
         for manifest in sorted(Path(addons).glob("*/__manifest__.py")):
             digest.update(manifest.read_bytes())
     return digest.hexdigest()[:10]
@@ -93,10 +105,12 @@ def source_fingerprint(odoo_path):
 # --- configuration --------------------------------------------------------------------
 
 
-def write_config(path, odoo_path, *, db=None, http_port=None, logfile=None, data_dir=None, extra=None):
+def write_config(
+    path, odoo_path, *, db=None, http_port=None, logfile=None, data_dir=None, extra=None, test_addons=None
+):
     """An odoo.conf for this stack; every value comes from settings or the caller."""
     options = {
-        "addons_path": ",".join(str(p) for p in addons_paths(odoo_path)),
+        "addons_path": ",".join(str(p) for p in addons_paths(odoo_path, test_addons)),
         "data_dir": str(data_dir or settings.cache_dir() / "odoo-data"),
         "db_host": settings.pg_host(),
         "db_port": settings.pg_port(),
@@ -137,7 +151,7 @@ def run_odoo(venv, odoo_path, config, args, log, what, timeout=3600):
 
 
 def install(stack, template, db, log, module="superset_connector"):
-    """A copy of template with module installed by odoo-bin (pytest-odoo does not install)."""
+    """A copy of template with module (or "a,b") installed by odoo-bin (pytest-odoo does not install)."""
     copy_db(template, db)
     config = write_config(Path(log).with_suffix(".conf"), stack.odoo_path, db=db)
     run_odoo(
@@ -188,7 +202,8 @@ def ensure_template(venv, odoo_path, kind):
         step(f"Building the Odoo template database {name} ({', '.join(modules)}; first run only)")
         drop_db(name)
         work = settings.cache_dir() / "work"
-        config = write_config(work / f"{name}.conf", odoo_path, db=name)
+        # Shared with `make demo`: without the tests' addons.
+        config = write_config(work / f"{name}.conf", odoo_path, db=name, test_addons=False)
         log = settings.cache_dir() / "logs" / f"{name}.log"
         log.unlink(missing_ok=True)
         run_odoo(

@@ -54,6 +54,9 @@ def bench(name=None):
 
 def test(pytest_args=()):
     stack = setup()
+    # Every Odoo the tests start, here and in pytest, finds the tests' addons (tests/addons);
+    # the template databases, shared with `make demo`, never do.
+    os.environ[odoo.TEST_ADDONS_ENV] = "1"
     debian.ensure(debian.BROWSER, "for the browser tests")
     apps, base = stack.template("apps"), stack.template("base")
     stack.superset_metadata()

@@ -5,25 +5,32 @@ and charts recomputed after each refresh of a materialized view (services/supers
 import logging
 
 from odoo import SUPERUSER_ID, api, fields, models
-from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.exceptions import UserError
 
 from ..services.analytics_provisioning import DatabaseTarget, provision
 from ..services.errors import SupersetError
 from ..services.superset_cache import expire_cached_charts
-from .superset_analytics_view import SCHEMA
-from .user_messages import user_text
+from .superset_analytics_sql import SCHEMA
+from .superset_connector import ADMINISTRATOR
+from .user_messages import CLOSE, notification, user_errors, user_text
 
 _logger = logging.getLogger(__name__)
 
-DATABASE_NAME_PARAM = "superset_connector.analytics_database_name"
 DATABASE_ID_PARAM = "superset_connector.analytics_database_id"
 EXPIRE_AFTER_COMMIT = "superset_connector.expire_superset_charts"
 
 
-class SupersetAnalyticsView(models.Model):
-    _inherit = "superset.analytics.view"
+class SupersetAnalyticsSuperset(models.AbstractModel):
+    """Mixed into superset.analytics.view: its "Connect Superset" button, the dataset of
+    each view, and telling Superset that a refresh changed a view's figures (the view
+    calls ``_superset_charts_refreshed`` after each refresh that changed data and
+    ``_expire_stale_superset_charts`` at every refresh run)."""
 
+    _name = "superset.analytics.superset"
+    _inherit = "superset.analytics.role"
+    _description = "Superset Analytics in Superset"
+
+    # --- fields ---------------------------------------------------------------------
     superset_dataset_id = fields.Integer(
         string="Superset Dataset ID",
         readonly=True,
@@ -38,14 +45,16 @@ class SupersetAnalyticsView(models.Model):
     )
     superset_charts_message = fields.Text(string="Superset Charts", readonly=True, copy=False)
 
+    # --- actions --------------------------------------------------------------------
     @api.model
     def action_provision_superset(self):
         """Make Superset read the analytics schema: (re)apply the read-only role, create or
         update the Superset database connection that logs in as it, and a dataset per
         installed view. Administrators only; run again after installing an app."""
-        if not self.env.is_system():
-            raise AccessError(self.env._("Only administrators connect Superset to the analytics views."))
-        views = self.sudo().search([("state", "=", "installed")])
+        self.env["superset.connector"]._check_access(
+            ADMINISTRATOR, self.env._("Only administrators connect Superset to the analytics views.")
+        )
+        views = self.env["superset.analytics.view"].sudo().search([("state", "=", "installed")])
         if not views:
             raise UserError(
                 self.env._(
@@ -55,11 +64,9 @@ class SupersetAnalyticsView(models.Model):
             )
         target = self._superset_database_target()
         client = self.env["superset.connector"]._get_client()
-        try:
+        with user_errors(self.env):
             known = self._superset_database_id()
             report = provision(client, target, views.mapped("name"), known_database_id=known, progress=_logger.info)
-        except SupersetError as exc:
-            raise UserError(user_text(self.env, exc)) from exc
         self.env["ir.config_parameter"].sudo().set_param(DATABASE_ID_PARAM, report.database_id)
         for view in views:
             if view.name in report.datasets and view.superset_dataset_id != report.datasets[view.name]:
@@ -76,26 +83,25 @@ class SupersetAnalyticsView(models.Model):
         )
         if report.failed:
             failed = "; ".join(f"{table}: {user_text(self.env, error)}" for table, error in report.failed.items())
-            return self._notify(
-                self.env._("%(message)s Not created: %(failed)s", message=message, failed=failed), "warning"
+            return notification(
+                self.env._("%(message)s Not created: %(failed)s", message=message, failed=failed),
+                "warning",
+                sticky=False,
+                then=CLOSE,
             )
-        return self._notify(message, "success")
+        return notification(message, "success", sticky=False, then=CLOSE)
 
-    # --- charts recomputed after a refresh -------------------------------------------
-
-    def _refresh(self, force=False):
-        status = super()._refresh(force=force)
-        if status == "done":
-            self.superset_charts_stale = True
-            self._expire_superset_charts_after_commit()
-        return status
+    # --- helpers: charts recomputed after a refresh ----------------------------------
+    def _superset_charts_refreshed(self):
+        """These views' data changed: Superset's cached charts on them are stale until it is told."""
+        self.superset_charts_stale = True
+        self._expire_superset_charts_after_commit()
 
     @api.model
-    def _cron_refresh(self, view_ids):
-        result = super()._cron_refresh(view_ids)
-        # Any refresh run also retries the views whose Superset was not reachable last time.
-        self.search([("superset_charts_stale", "=", True)])._expire_superset_charts_after_commit()
-        return result
+    def _expire_stale_superset_charts(self):
+        """Tell Superset about every view whose refresh it did not hear of yet."""
+        views = self.env["superset.analytics.view"].search([("superset_charts_stale", "=", True)])
+        views._expire_superset_charts_after_commit()
 
     def _expire_superset_charts_after_commit(self):
         """Tell Superset once the refreshed data is committed: before that, a chart
@@ -151,15 +157,16 @@ class SupersetAnalyticsView(models.Model):
             error=user_text(self.env, error),
         )
 
+    # --- helpers: the Superset database connection -----------------------------------
     @api.model
     def _superset_database_id(self):
         """Superset's id of the analytics connection "Connect Superset" made; 0 before."""
-        return int(self.env["ir.config_parameter"].sudo().get_param(DATABASE_ID_PARAM) or 0)
+        return self.env["superset.connector"]._get_settings().analytics_database_id
 
     @api.model
     def _superset_database_name(self):
-        params = self.env["ir.config_parameter"].sudo()
-        return params.get_param(DATABASE_NAME_PARAM) or f"Odoo analytics ({self.env.cr.dbname})"
+        name = self.env["superset.connector"]._get_settings().analytics_database_name
+        return name or f"Odoo analytics ({self.env.cr.dbname})"
 
     @api.model
     def _superset_database_target(self):
@@ -192,10 +199,3 @@ class SupersetAnalyticsView(models.Model):
             password=params["password"],
             schema=params["schema"],
         )
-
-    @api.model
-    def _may_manage_roles(self):
-        row = self._execute(
-            SQL("SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user"), fetch="one"
-        )
-        return bool(row and row[0])

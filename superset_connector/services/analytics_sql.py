@@ -9,6 +9,10 @@ columns sit in a conditional block, kept or dropped by :func:`render`::
     --@else
         NULL::numeric AS margin
     --@endif
+
+Two marker lines say where other addons' columns go (``superset.analytics.view``'s
+``_sql_extra_columns`` and ``_sql_extra_group_by``): ``--@extra_columns`` after the last
+column of the SELECT list, ``--@extra_group_by`` after the last expression of its GROUP BY.
 """
 
 import base64
@@ -19,7 +23,11 @@ import secrets
 
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 MODULE_NAME = re.compile(r"^[a-z0-9_]+$")
-_DIRECTIVE = re.compile(r"^\s*--@(if|else|endif)\b\s*(.*?)\s*$")
+MARKERS = ("extra_columns", "extra_group_by")
+_DIRECTIVE = re.compile(r"^\s*--@(if|else|endif|extra_columns|extra_group_by)\b\s*(.*?)\s*$")
+# A kept marker line with the line break before it: without extra columns, the statement
+# reads as if the marker were not there.
+_MARKER_LINE = re.compile(r"\n--@(extra_columns|extra_group_by)(?=\n|\Z)")
 
 
 class SqlFileError(ValueError):
@@ -38,12 +46,13 @@ def referenced_modules(text):
     return {arg for _line, kind, arg in _directives(text) if kind == "if"}
 
 
-def render(text, installed_modules):
+def render(text, installed_modules, keep_markers=False):
     """The SELECT statement of a SQL file: conditional blocks resolved, comment lines
     dropped (PostgreSQL does not keep them, and a comment edit then changes nothing).
 
     ``installed_modules`` is a set of module names. Blocks do not nest. The result must
     not contain ``%`` (the statement is executed as code, without parameters) nor ``;``.
+    ``keep_markers``: the marker lines stay, alone on their line, for :func:`split_at_markers`.
     """
     out, block, keep = [], None, True
     for number, (line, kind, arg) in enumerate(_directives(text), start=1):
@@ -61,6 +70,9 @@ def render(text, installed_modules):
             if block is None:
                 raise SqlFileError(f"line {number}: --@endif without --@if")
             block, keep = None, True
+        elif kind in MARKERS:
+            if keep and keep_markers:
+                out.append(f"--@{kind}")
         elif keep and not line.lstrip().startswith("--"):
             out.append(line)
     if block is not None:
@@ -77,6 +89,17 @@ def _checked(sql):
     if ";" in sql:
         raise SqlFileError("a SQL file holds exactly one statement")
     return sql
+
+
+def split_at_markers(sql):
+    """[text, marker, text, marker, ..., text] of a statement rendered with its markers;
+    each marker at most once (a column added twice would be an error anyway)."""
+    parts = _MARKER_LINE.split(sql)
+    found = parts[1::2]
+    for marker in MARKERS:
+        if found.count(marker) > 1:
+            raise SqlFileError(f"--@{marker} stands more than once")
+    return parts
 
 
 def columns(text):

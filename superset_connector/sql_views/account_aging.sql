@@ -13,15 +13,14 @@ WITH item AS (
         CASE WHEN account.account_type = 'asset_receivable' THEN 'receivable' ELSE 'payable' END AS direction,
         COALESCE(partner.commercial_partner_id, line.partner_id) AS partner_id,
         COALESCE(line.date_maturity, line.invoice_date, line.date) AS due_date,
-        (now() AT TIME ZONE COALESCE(NULLIF(cp.tz, ''), 'UTC'))::date
+        (now() AT TIME ZONE co.tz)::date
             - COALESCE(line.date_maturity, line.invoice_date, line.date) AS days_overdue,
         CASE WHEN account.account_type = 'asset_receivable' THEN line.amount_residual ELSE -line.amount_residual END
             AS residual
     FROM account_move_line line
     JOIN account_account account ON account.id = line.account_id
     LEFT JOIN res_partner partner ON partner.id = line.partner_id
-    JOIN res_company c ON c.id = line.company_id
-    JOIN res_partner cp ON cp.id = c.partner_id
+    JOIN superset_analytics.vw_company_locale co ON co.company_id = line.company_id
     WHERE line.parent_state = 'posted'
       AND account.account_type IN ('asset_receivable', 'liability_payable')
       AND NOT COALESCE(line.reconciled, false)
@@ -41,6 +40,8 @@ SELECT
     COALESCE(sum(item.residual) FILTER (WHERE item.days_overdue BETWEEN 61 AND 90), 0) AS overdue_61_90,
     COALESCE(sum(item.residual) FILTER (WHERE item.days_overdue BETWEEN 91 AND 120), 0) AS overdue_91_120,
     COALESCE(sum(item.residual) FILTER (WHERE item.days_overdue > 120), 0) AS overdue_older
+    --@extra_columns
 FROM item
 LEFT JOIN res_partner commercial ON commercial.id = item.partner_id
 GROUP BY item.company_id, item.direction, item.partner_id, commercial.name
+--@extra_group_by

@@ -23,6 +23,7 @@ SELECT
     count(DISTINCT move.id) FILTER (WHERE move.move_type = 'in_refund') AS vendor_credit_notes,
     count(DISTINCT move.commercial_partner_id) FILTER (WHERE move.move_type IN ('out_invoice', 'out_receipt'))
         AS invoiced_customers
+    --@extra_columns
 FROM account_move_line line
 JOIN account_move move ON move.id = line.move_id
 WHERE move.state = 'posted'
@@ -30,3 +31,4 @@ WHERE move.state = 'posted'
   AND line.account_id IS NOT NULL
   AND line.display_type = 'product'
 GROUP BY line.company_id, date_trunc('month', move.invoice_date)::date
+--@extra_group_by

@@ -14,23 +14,22 @@ WITH employee AS (
         e.company_id,
         e.department_id,
         e.job_id,
-        COALESCE(NULLIF(cp.tz, ''), 'UTC') AS tz,
-        (now() AT TIME ZONE COALESCE(NULLIF(cp.tz, ''), 'UTC'))::date AS today,
+        co.tz,
+        (now() AT TIME ZONE co.tz)::date AS today,
 --@if hr_contract
         COALESCE(
             (SELECT min(k.date_start) FROM hr_contract k WHERE k.employee_id = e.id AND k.state <> 'cancel'),
-            (e.create_date AT TIME ZONE 'UTC' AT TIME ZONE COALESCE(NULLIF(cp.tz, ''), 'UTC'))::date
+            (e.create_date AT TIME ZONE 'UTC' AT TIME ZONE co.tz)::date
         ) AS start_date,
 --@else
-        (e.create_date AT TIME ZONE 'UTC' AT TIME ZONE COALESCE(NULLIF(cp.tz, ''), 'UTC'))::date AS start_date,
+        (e.create_date AT TIME ZONE 'UTC' AT TIME ZONE co.tz)::date AS start_date,
 --@endif
         CASE
             WHEN e.departure_date IS NOT NULL THEN e.departure_date
-            WHEN NOT e.active THEN (e.write_date AT TIME ZONE 'UTC' AT TIME ZONE COALESCE(NULLIF(cp.tz, ''), 'UTC'))::date
+            WHEN NOT e.active THEN (e.write_date AT TIME ZONE 'UTC' AT TIME ZONE co.tz)::date
         END AS end_date
     FROM hr_employee e
-    JOIN res_company c ON c.id = e.company_id
-    JOIN res_partner cp ON cp.id = c.partner_id
+    JOIN superset_analytics.vw_company_locale co ON co.company_id = e.company_id
 ),
 month AS (
     SELECT
@@ -105,15 +104,16 @@ SELECT
     staff.company_id,
     staff.month,
     staff.department_id,
-    COALESCE(department.name ->> cp.lang, department.name ->> 'en_US') AS department_name,
+    COALESCE(department.name ->> co.lang, department.name ->> 'en_US') AS department_name,
     staff.job_id,
-    COALESCE(job.name ->> cp.lang, job.name ->> 'en_US') AS job_name,
+    COALESCE(job.name ->> co.lang, job.name ->> 'en_US') AS job_name,
     count(*) FILTER (WHERE staff.end_date IS NULL OR staff.end_date >= staff.as_of) AS headcount,
     count(*) FILTER (WHERE staff.start_date >= staff.month) AS hires,
     count(*) FILTER (WHERE staff.end_date <= staff.as_of) AS departures
+    --@extra_columns
 FROM staff
-JOIN res_company c ON c.id = staff.company_id
-JOIN res_partner cp ON cp.id = c.partner_id
+JOIN superset_analytics.vw_company_locale co ON co.company_id = staff.company_id
 LEFT JOIN hr_department department ON department.id = staff.department_id
 LEFT JOIN hr_job job ON job.id = staff.job_id
-GROUP BY staff.company_id, staff.month, staff.department_id, department.name, staff.job_id, job.name, cp.lang
+GROUP BY staff.company_id, staff.month, staff.department_id, department.name, staff.job_id, job.name, co.lang
+--@extra_group_by

@@ -10,17 +10,16 @@ WITH production AS (
         p.id,
         p.company_id,
         p.state,
-        (p.date_start AT TIME ZONE 'UTC' AT TIME ZONE COALESCE(NULLIF(cp.tz, ''), 'UTC'))::date AS start_day,
-        (p.date_finished AT TIME ZONE 'UTC' AT TIME ZONE COALESCE(NULLIF(cp.tz, ''), 'UTC'))::date AS finish_day,
-        (p.date_deadline AT TIME ZONE 'UTC' AT TIME ZONE COALESCE(NULLIF(cp.tz, ''), 'UTC'))::date AS deadline_day,
+        (p.date_start AT TIME ZONE 'UTC' AT TIME ZONE co.tz)::date AS start_day,
+        (p.date_finished AT TIME ZONE 'UTC' AT TIME ZONE co.tz)::date AS finish_day,
+        (p.date_deadline AT TIME ZONE 'UTC' AT TIME ZONE co.tz)::date AS deadline_day,
         (
             SELECT sum(m.product_qty)
             FROM stock_move m
             WHERE m.production_id = p.id AND m.product_id = p.product_id AND m.state = 'done'
         ) AS qty_produced
     FROM mrp_production p
-    JOIN res_company c ON c.id = p.company_id
-    JOIN res_partner cp ON cp.id = c.partner_id
+    JOIN superset_analytics.vw_company_locale co ON co.company_id = p.company_id
     WHERE p.state <> 'cancel'
 ),
 event AS (
@@ -48,5 +47,7 @@ SELECT
     sum(with_deadline) AS orders_with_deadline,
     sum(on_time) AS orders_on_time,
     sum(on_time)::numeric / NULLIF(sum(with_deadline), 0) AS on_time_rate
+    --@extra_columns
 FROM event
 GROUP BY company_id, date
+--@extra_group_by

@@ -7,7 +7,7 @@
 WITH line AS (
     SELECT
         po.company_id,
-        (COALESCE(po.date_approve, po.date_order) AT TIME ZONE 'UTC' AT TIME ZONE COALESCE(NULLIF(cp.tz, ''), 'UTC'))::date
+        (COALESCE(po.date_approve, po.date_order) AT TIME ZONE 'UTC' AT TIME ZONE co.tz)::date
             AS date,
         po.id AS order_id,
         po.state IN ('purchase', 'done') AS confirmed,
@@ -16,8 +16,7 @@ WITH line AS (
     FROM purchase_order_line l
     JOIN purchase_order po ON po.id = l.order_id
     JOIN res_partner partner ON partner.id = po.partner_id
-    JOIN res_company c ON c.id = po.company_id
-    JOIN res_partner cp ON cp.id = c.partner_id
+    JOIN superset_analytics.vw_company_locale co ON co.company_id = po.company_id
     WHERE l.display_type IS NULL
       AND l.product_id IS NOT NULL
       AND po.state <> 'cancel'
@@ -31,5 +30,7 @@ SELECT
     COALESCE(sum(untaxed) FILTER (WHERE confirmed), 0)
         / NULLIF(count(DISTINCT order_id) FILTER (WHERE confirmed), 0) AS average_order,
     count(DISTINCT vendor_id) FILTER (WHERE confirmed) AS vendors
+    --@extra_columns
 FROM line
 GROUP BY company_id, date
+--@extra_group_by

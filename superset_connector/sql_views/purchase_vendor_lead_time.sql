@@ -8,17 +8,16 @@ WITH receipt AS (
     SELECT
         po.company_id,
         partner.commercial_partner_id AS vendor_id,
-        (m.date AT TIME ZONE 'UTC' AT TIME ZONE COALESCE(NULLIF(cp.tz, ''), 'UTC'))::date AS received_on,
-        (po.date_approve AT TIME ZONE 'UTC' AT TIME ZONE COALESCE(NULLIF(cp.tz, ''), 'UTC'))::date AS approved_on,
-        (l.date_planned AT TIME ZONE 'UTC' AT TIME ZONE COALESCE(NULLIF(cp.tz, ''), 'UTC'))::date AS planned_on,
+        (m.date AT TIME ZONE 'UTC' AT TIME ZONE co.tz)::date AS received_on,
+        (po.date_approve AT TIME ZONE 'UTC' AT TIME ZONE co.tz)::date AS approved_on,
+        (l.date_planned AT TIME ZONE 'UTC' AT TIME ZONE co.tz)::date AS planned_on,
         m.product_qty
     FROM stock_move m
     JOIN purchase_order_line l ON l.id = m.purchase_line_id
     JOIN purchase_order po ON po.id = l.order_id
     JOIN res_partner partner ON partner.id = po.partner_id
     JOIN stock_location dest ON dest.id = m.location_dest_id
-    JOIN res_company c ON c.id = po.company_id
-    JOIN res_partner cp ON cp.id = c.partner_id
+    JOIN superset_analytics.vw_company_locale co ON co.company_id = po.company_id
     WHERE m.state = 'done'
       AND dest.usage = 'internal'
       AND po.date_approve IS NOT NULL
@@ -35,6 +34,8 @@ SELECT
     avg(receipt.received_on - receipt.planned_on) AS avg_delay_days,
     count(*) FILTER (WHERE receipt.received_on <= receipt.planned_on) AS on_time_receipts,
     count(*) FILTER (WHERE receipt.received_on <= receipt.planned_on)::numeric / count(*) AS on_time_rate
+    --@extra_columns
 FROM receipt
 JOIN res_partner vendor ON vendor.id = receipt.vendor_id
 GROUP BY receipt.company_id, receipt.vendor_id, vendor.name, date_trunc('month', receipt.received_on)::date
+--@extra_group_by

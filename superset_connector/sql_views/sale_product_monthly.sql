@@ -6,11 +6,11 @@
 -- company's timezone.
 SELECT
     s.company_id,
-    date_trunc('month', s.date_order AT TIME ZONE 'UTC' AT TIME ZONE COALESCE(NULLIF(cp.tz, ''), 'UTC'))::date
+    date_trunc('month', s.date_order AT TIME ZONE 'UTC' AT TIME ZONE co.tz)::date
         AS month,
     l.product_id,
     p.product_tmpl_id,
-    COALESCE(t.name ->> cp.lang, t.name ->> 'en_US') AS product_name,
+    COALESCE(t.name ->> co.lang, t.name ->> 'en_US') AS product_name,
     p.default_code,
     t.categ_id,
     categ.complete_name AS category_name,
@@ -23,6 +23,7 @@ SELECT
 --@else
     NULL::numeric AS margin
 --@endif
+    --@extra_columns
 FROM sale_order_line l
 JOIN sale_order s ON s.id = l.order_id
 JOIN product_product p ON p.id = l.product_id
@@ -30,8 +31,8 @@ JOIN product_template t ON t.id = p.product_tmpl_id
 LEFT JOIN product_category categ ON categ.id = t.categ_id
 JOIN uom_uom u ON u.id = l.product_uom
 JOIN uom_uom u2 ON u2.id = t.uom_id
-JOIN res_company c ON c.id = s.company_id
-JOIN res_partner cp ON cp.id = c.partner_id
+JOIN superset_analytics.vw_company_locale co ON co.company_id = s.company_id
 WHERE l.display_type IS NULL
   AND s.state = 'sale'
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+--@extra_group_by

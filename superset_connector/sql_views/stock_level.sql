@@ -12,7 +12,7 @@ SELECT
     wh.name AS warehouse_name,
     q.product_id,
     p.product_tmpl_id,
-    COALESCE(t.name ->> cp.lang, t.name ->> 'en_US') AS product_name,
+    COALESCE(t.name ->> co.lang, t.name ->> 'en_US') AS product_name,
     p.default_code,
     t.categ_id,
     sum(q.quantity) AS quantity,
@@ -20,13 +20,14 @@ SELECT
     sum(q.quantity - q.reserved_quantity) AS available_quantity,
     COALESCE((p.standard_price ->> q.company_id::text)::numeric, 0) AS standard_cost,
     sum(q.quantity) * COALESCE((p.standard_price ->> q.company_id::text)::numeric, 0) AS standard_value
+    --@extra_columns
 FROM stock_quant q
 JOIN stock_location loc ON loc.id = q.location_id
 LEFT JOIN stock_warehouse wh ON wh.id = loc.warehouse_id
 JOIN product_product p ON p.id = q.product_id
 JOIN product_template t ON t.id = p.product_tmpl_id
-JOIN res_company c ON c.id = q.company_id
-JOIN res_partner cp ON cp.id = c.partner_id
+JOIN superset_analytics.vw_company_locale co ON co.company_id = q.company_id
 WHERE loc.usage = 'internal'
-GROUP BY q.company_id, loc.warehouse_id, wh.name, q.product_id, p.product_tmpl_id, t.name, cp.lang, p.default_code,
+GROUP BY q.company_id, loc.warehouse_id, wh.name, q.product_id, p.product_tmpl_id, t.name, co.lang, p.default_code,
     t.categ_id, p.standard_price
+--@extra_group_by

@@ -6,7 +6,7 @@
 -- it (e.g. dropship). Quantities are in the product's unit (stock_move.product_qty).
 SELECT
     m.company_id,
-    (m.date AT TIME ZONE 'UTC' AT TIME ZONE COALESCE(NULLIF(cp.tz, ''), 'UTC'))::date AS date,
+    (m.date AT TIME ZONE 'UTC' AT TIME ZONE co.tz)::date AS date,
     CASE
         WHEN src.usage = 'internal' AND dest.usage = 'internal' THEN 'internal'
         WHEN dest.usage = 'internal' THEN 'in'
@@ -14,15 +14,16 @@ SELECT
         ELSE 'other'
     END AS direction,
     m.product_id,
-    COALESCE(t.name ->> cp.lang, t.name ->> 'en_US') AS product_name,
+    COALESCE(t.name ->> co.lang, t.name ->> 'en_US') AS product_name,
     count(*) AS moves,
     sum(m.product_qty) AS quantity
+    --@extra_columns
 FROM stock_move m
 JOIN stock_location src ON src.id = m.location_id
 JOIN stock_location dest ON dest.id = m.location_dest_id
 JOIN product_product p ON p.id = m.product_id
 JOIN product_template t ON t.id = p.product_tmpl_id
-JOIN res_company c ON c.id = m.company_id
-JOIN res_partner cp ON cp.id = c.partner_id
+JOIN superset_analytics.vw_company_locale co ON co.company_id = m.company_id
 WHERE m.state = 'done'
 GROUP BY 1, 2, 3, 4, 5
+--@extra_group_by

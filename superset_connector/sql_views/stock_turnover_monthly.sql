@@ -9,14 +9,13 @@ WITH flow AS (
     SELECT
         m.company_id,
         m.product_id,
-        date_trunc('month', m.date AT TIME ZONE 'UTC' AT TIME ZONE COALESCE(NULLIF(cp.tz, ''), 'UTC'))::date AS month,
+        date_trunc('month', m.date AT TIME ZONE 'UTC' AT TIME ZONE co.tz)::date AS month,
         sum(m.product_qty) FILTER (WHERE dest.usage = 'internal' AND src.usage <> 'internal') AS qty_in,
         sum(m.product_qty) FILTER (WHERE src.usage = 'internal' AND dest.usage <> 'internal') AS qty_out
     FROM stock_move m
     JOIN stock_location src ON src.id = m.location_id
     JOIN stock_location dest ON dest.id = m.location_dest_id
-    JOIN res_company c ON c.id = m.company_id
-    JOIN res_partner cp ON cp.id = c.partner_id
+    JOIN superset_analytics.vw_company_locale co ON co.company_id = m.company_id
     WHERE m.state = 'done'
       AND (src.usage = 'internal') <> (dest.usage = 'internal')
     GROUP BY 1, 2, 3
@@ -46,4 +45,5 @@ SELECT
     closing_quantity,
     turnover,
     ((month + interval '1 month')::date - month) / NULLIF(turnover, 0) AS days_of_stock
+    --@extra_columns
 FROM measure

@@ -1,8 +1,23 @@
 """Helpers shared by the analytics tests."""
 
+from odoo.tests import TransactionCase
 from odoo.tools import SQL
 
 SCHEMA = "superset_analytics"
+
+
+class AnalyticsCase(TransactionCase):
+    """A test of the analytics views: ``Views`` is the model, ``shipped(name)`` the
+    record of a view this addon ships."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Views = cls.env["superset.analytics.view"]
+
+    @classmethod
+    def shipped(cls, name):
+        return cls.env.ref(f"superset_connector.analytics_view_{name}")
 
 
 def view_rows(env, name, where=None, order=None):

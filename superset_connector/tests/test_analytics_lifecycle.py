@@ -1,23 +1,22 @@
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
 from odoo.tools import SQL
 
 from ..services.analytics_sql import module_names, referenced_modules, render
-from .analytics_common import SCHEMA, relkind, views_depending_on_tables
+from .analytics_common import SCHEMA, AnalyticsCase, relkind, views_depending_on_tables
 from .common import SupersetCommonMixin
 
 SALE_TABLES = ["sale_order", "sale_order_line"]
 
 
 @tagged("post_install", "-at_install")
-class TestAnalyticsLifecycle(SupersetCommonMixin, TransactionCase):
+class TestAnalyticsLifecycle(SupersetCommonMixin, AnalyticsCase):
     """Which views exist, when they are created and dropped, and who manages them."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.setup_superset_fixtures()
-        cls.Views = cls.env["superset.analytics.view"]
         cls.installed = cls.Views._installed_modules()
 
     def _new_view(self, name, sql_file, required="base", **values):

@@ -4,10 +4,10 @@ import time
 from psycopg2 import errors as pg_errors
 
 from odoo import SUPERUSER_ID, api
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
 from odoo.tools import SQL
 
-from .analytics_common import SCHEMA, view_rows
+from .analytics_common import SCHEMA, AnalyticsCase, view_rows
 
 
 def wait_until(condition, what, timeout=30):
@@ -20,15 +20,13 @@ def wait_until(condition, what, timeout=30):
 
 
 @tagged("post_install", "-at_install")
-class TestAnalyticsRefresh(TransactionCase):
+class TestAnalyticsRefresh(AnalyticsCase):
     """Refresh of materialized views: skipped when unchanged, concurrent, one at a time."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.Views = cls.env["superset.analytics.view"]
-        cls.mv = cls.env.ref("superset_connector.analytics_view_mv_sale_monthly")
-        cls.mv_daily = cls.env.ref("superset_connector.analytics_view_mv_sale_daily")
+        cls.mv, cls.mv_daily = cls.shipped("mv_sale_monthly"), cls.shipped("mv_sale_daily")
         cls.relation = SQL.identifier(SCHEMA, cls.mv.name)
         cls.customer = cls.env["res.partner"].create({"name": "Refresh Test Customer"})
         cls.product = cls.env["product.product"].create({"name": "Refresh Test Product", "list_price": 10.0})

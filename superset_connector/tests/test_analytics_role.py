@@ -6,17 +6,17 @@ import psycopg2
 from psycopg2 import errors as pg_errors
 
 from odoo.exceptions import AccessError
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
 from odoo.tools import SQL
 
-from .analytics_common import SCHEMA
+from .analytics_common import SCHEMA, AnalyticsCase
 from .common import SupersetCommonMixin
 
 PASSWORD_PARAM = "superset_connector.analytics_db_password"
 
 
 @tagged("post_install", "-at_install")
-class TestAnalyticsRole(SupersetCommonMixin, TransactionCase):
+class TestAnalyticsRole(SupersetCommonMixin, AnalyticsCase):
     """The read-only PostgreSQL role Superset connects with, checked by PostgreSQL itself
     (SET ROLE in this transaction: every change is rolled back with the test)."""
 
@@ -24,7 +24,6 @@ class TestAnalyticsRole(SupersetCommonMixin, TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.setup_superset_fixtures()
-        cls.Views = cls.env["superset.analytics.view"]
         cls.role = cls.Views._readonly_role_name()
         cls.views = cls.Views.search([("state", "=", "installed")])
 
@@ -166,9 +165,11 @@ class TestAnalyticsRole(SupersetCommonMixin, TransactionCase):
         self.assertEqual(params["username"], self.role)
         self.assertEqual(params["database"], self.env.cr.dbname)
         self.assertEqual(params["schema"], SCHEMA)
-        self.assertEqual(params["password_source"], "ir.config_parameter")
+        self.assertEqual(params["password_source"], "database")
         self.assertEqual(params["password"], self.env["ir.config_parameter"].get_param(PASSWORD_PARAM))
         self.assertNotIn(params["password"], params["sqlalchemy_uri"])
         with patch.dict(os.environ, {"SUPERSET_CONNECTOR_ANALYTICS_DB_PASSWORD": "from-env"}):
+            self.env.registry.clear_cache()  # settings are cached; the environment is read when they are built
             params = self.Views._superset_database_params()
-        self.assertEqual((params["password"], params["password_source"]), ("from-env", "env"))
+        self.env.registry.clear_cache()
+        self.assertEqual((params["password"], params["password_source"]), ("from-env", "environment"))

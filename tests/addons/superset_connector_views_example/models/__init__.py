@@ -1,0 +1,1 @@
+from . import superset_analytics_view
