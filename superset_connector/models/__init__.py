@@ -10,7 +10,7 @@ from . import (
     superset_dashboard_category,
     superset_dashboard_dataset,
     superset_dashboard_starter,
-    superset_dashboard_token,
+    superset_guest_token,
     superset_guest_token_log,
     superset_rls_rule,
 )

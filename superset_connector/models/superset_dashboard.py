@@ -1,4 +1,3 @@
-import json
 import logging
 
 from odoo import Command, api, fields, models
@@ -22,7 +21,8 @@ UI_HIDE_TITLE, UI_HIDE_TAB, UI_HIDE_CHART_CONTROLS = 1, 2, 8
 
 
 class SupersetDashboard(models.Model):
-    """A Superset dashboard offered in Odoo: who sees it, where, and how it is shown."""
+    """A Superset dashboard offered in Odoo: who sees it, where, and how it is shown.
+    Opening one (its guest token) is superset.guest.token's job."""
 
     _name = "superset.dashboard"
     _description = "Superset Dashboard"
@@ -62,6 +62,21 @@ class SupersetDashboard(models.Model):
     show_chart_controls = fields.Boolean(default=True, help="Show each chart's menu (download, full screen...).")
     show_filters = fields.Boolean(default=True, help="Show the native filters bar.")
     expand_filters = fields.Boolean(default=False, help="Open the native filters bar expanded.")
+    company_policy = fields.Selection(
+        [("active", "Companies active in the switcher"), ("allowed", "All the user's allowed companies")],
+        string="Companies shown",
+        default="active",
+        required=True,
+        help="Which companies' rows the dashboard shows a user.",
+    )
+    dataset_ids = fields.One2many("superset.dashboard.dataset", "dashboard_id", string="Datasets")
+    rls_rule_ids = fields.One2many("superset.rls.rule", "dashboard_id", string="Row-level security")
+    failing_dataset_ids = fields.One2many(
+        "superset.dashboard.dataset",
+        compute="_compute_failing_dataset_ids",
+        string="Datasets without company_id",
+        help=f"Superset refuses the guests' queries of these datasets: they have no {COMPANY_COLUMN} column.",
+    )
     missing_in_superset = fields.Boolean(
         readonly=True, help="The last sync did not find this dashboard in Superset; it was archived."
     )
@@ -78,6 +93,11 @@ class SupersetDashboard(models.Model):
     ]
 
     # --- computes -------------------------------------------------------------------
+
+    @api.depends("dataset_ids.has_company_column")
+    def _compute_failing_dataset_ids(self):
+        for dashboard in self:
+            dashboard.failing_dataset_ids = dashboard.dataset_ids.filtered(lambda d: not d.has_company_column)
 
     @api.depends("superset_dashboard_id")
     def _compute_superset_link(self):
@@ -193,6 +213,7 @@ class SupersetDashboard(models.Model):
         if not domains:
             raise UserError(self.env._("Odoo does not know its own address (web.base.url): set it, then sync again."))
         dashboards = self.sudo().with_context(active_test=False)
+        Dataset = self.env["superset.dashboard.dataset"].sudo()
         existing = {d.superset_dashboard_id: d for d in dashboards.search([("superset_dashboard_id", "!=", False)])}
         stats = dict.fromkeys(("created", "updated", "archived", "unchanged", "failed"), 0)
         with user_errors(self.env):
@@ -206,7 +227,7 @@ class SupersetDashboard(models.Model):
                 seen.add(item["id"])
                 dashboard, outcome = dashboards._sync_one(existing.get(item["id"]), item, embedded_uuid)
                 try:
-                    if dashboard._sync_datasets(client) and outcome == "unchanged":
+                    if Dataset._sync_for(dashboard, client) and outcome == "unchanged":
                         outcome = "updated"
                 except SupersetError as exc:
                     # One dashboard Superset cannot describe in time does not stop the others.
@@ -247,57 +268,6 @@ class SupersetDashboard(models.Model):
             "group_ids": [Command.set(manager.ids)],
             "last_sync": fields.Datetime.now(),
         }
-
-    def _sync_datasets(self, client):
-        """Record the datasets this dashboard reads (charts and native filters), for the
-        managers' view and for rules scoped to one dataset. Writes only what changed;
-        returns True if something did. Tokens do not depend on it: the company rule is
-        global."""
-        self.ensure_one()
-        found = self._fetch_datasets(client)
-        changed = False
-        Dataset = self.env["superset.dashboard.dataset"].sudo()
-        current = {d.superset_dataset_id: d for d in self.sudo().dataset_ids}
-        for dataset_id, info in found.items():
-            dataset = current.pop(dataset_id, None)
-            if not dataset:
-                Dataset.create({**info, "dashboard_id": self.id, "superset_dataset_id": dataset_id})
-                changed = True
-                continue
-            updates = {k: v for k, v in info.items() if dataset[k] != v}
-            if updates:
-                dataset.write(updates)
-                changed = True
-        if current:
-            Dataset.browse([d.id for d in current.values()]).unlink()
-            changed = True
-        return changed
-
-    def _fetch_datasets(self, client):
-        """{dataset id: {name, has_company_column, used_by}} from Superset."""
-        found = {}
-        for dataset in client.dashboard_datasets(self.superset_dashboard_id):
-            columns = dataset.get("column_names") or [c["column_name"] for c in dataset.get("columns", [])]
-            found[dataset["id"]] = {
-                "name": dataset.get("name") or dataset.get("table_name") or str(dataset["id"]),
-                "columns": columns,
-                "used_by": "charts",
-            }
-        metadata = json.loads(client.dashboard(self.superset_dashboard_id).get("json_metadata") or "{}")
-        for native_filter in metadata.get("native_filter_configuration", []):
-            for target in native_filter.get("targets", []):
-                dataset_id = target.get("datasetId")
-                if dataset_id and dataset_id not in found:
-                    found[dataset_id] = {"name": None, "columns": None, "used_by": "filters"}
-        for dataset_id, info in found.items():
-            if info["columns"] is None or COMPANY_COLUMN not in info["columns"]:
-                # Not listed, or the dashboard endpoint trimmed the columns: ask the dataset itself.
-                detail = client.dataset(dataset_id)
-                info["columns"] = [c["column_name"] for c in detail.get("columns", [])]
-                schema = detail.get("schema")
-                info["name"] = info["name"] or (f"{schema}.{detail['table_name']}" if schema else detail["table_name"])
-            info["has_company_column"] = COMPANY_COLUMN in info.pop("columns")
-        return found
 
     @api.model
     def _cron_sync(self):

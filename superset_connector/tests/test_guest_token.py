@@ -28,9 +28,7 @@ class GuestTokenMixin(SupersetCommonMixin):
         """What the route returns to this user, with these companies active."""
         context = {"allowed_company_ids": active} if active is not None else {}
         env = self.env(user=user, context=context)
-        return env["superset.dashboard"]._guest_token_response(
-            (dashboard or self.dashboard).id, {**CLIENT, "cids": cids}
-        )
+        return env["superset.guest.token"]._response((dashboard or self.dashboard).id, {**CLIENT, "cids": cids})
 
     def claims(self, result):
         self.assertNotIn("error", result, result.get("error"))
@@ -119,7 +117,7 @@ class TestGuestTokenAgainstSuperset(GuestTokenMixin, TransactionCase):
         dashboard = self.env["superset.dashboard"].create(
             {"name": title, "superset_dashboard_id": superset_id, "embedded_uuid": embedded}
         )
-        dashboard._sync_datasets(client)  # what Odoo knows: the datasets of first_chart only
+        self.env["superset.dashboard.dataset"]._sync_for(dashboard, client)  # Odoo knows first_chart's datasets
         known = set(dashboard.dataset_ids.mapped("superset_dataset_id"))
         self.assertNotIn(self.rls["datasets"]["orders"], known)
         old = self.token(self.multi, [self.A], dashboard=dashboard)
