@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from . import demo, i18n, node, testrun
+from . import demo, i18n, testrun
 from .console import SetupError
 from .stack import setup
 

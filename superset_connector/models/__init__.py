@@ -1,3 +1,5 @@
+# Mixins first: a model is built after the models it inherits from.
+from . import superset_menu_mixin  # isort: skip
 from . import (
     ir_module_module,
     ir_ui_menu,

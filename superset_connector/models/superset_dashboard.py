@@ -12,10 +12,9 @@ from .user_messages import RELOAD, notification, user_errors
 _logger = logging.getLogger(__name__)
 
 CLIENT_ACTION_TAG = "superset_connector.dashboard"
-# Fields whose change must reach the dashboard's menu.
-MENU_FIELDS = {"name", "sequence", "group_ids", "category_id", "active"}
-# Fields that decide who sees a dashboard: the menus the web client loads are cached per user.
-VISIBILITY_FIELDS = {"group_ids", "company_ids", "active"}
+# Fields whose change must reach the dashboard's menu; company_ids too: the menus the web
+# client loads are cached per user, and a menu write clears that cache.
+MENU_FIELDS = frozenset({"name", "sequence", "group_ids", "category_id", "active", "company_ids"})
 # uiConfig bits of Superset's embedded page.
 UI_HIDE_TITLE, UI_HIDE_TAB, UI_HIDE_CHART_CONTROLS = 1, 2, 8
 
@@ -25,8 +24,11 @@ class SupersetDashboard(models.Model):
     Opening one (its guest token) is superset.guest.token's job."""
 
     _name = "superset.dashboard"
+    _inherit = ["superset.menu.mixin"]
     _description = "Superset Dashboard"
     _order = "sequence, name, id"
+    _menu_fields = MENU_FIELDS
+    _menu_records = ("menu_id", "action_id")
 
     # --- fields ---------------------------------------------------------------------
     name = fields.Char(required=True, help="The dashboard's title in Superset, updated by each sync.")
@@ -55,7 +57,6 @@ class SupersetDashboard(models.Model):
     category_id = fields.Many2one(
         "superset.dashboard.category", ondelete="set null", help="Sub-menu the dashboard is in."
     )
-    menu_id = fields.Many2one("ir.ui.menu", readonly=True, copy=False, ondelete="set null")
     action_id = fields.Many2one("ir.actions.client", readonly=True, copy=False, ondelete="set null")
     show_title = fields.Boolean(default=True, help="Show the dashboard's title bar.")
     show_tabs = fields.Boolean(default=True, help="Show the dashboard's tabs bar, when it has tabs.")
@@ -123,29 +124,6 @@ class SupersetDashboard(models.Model):
             "expand_filters": self.expand_filters,
             "locale": superset_locale(self.env.lang),
         }
-
-    # --- overrides ------------------------------------------------------------------
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        dashboards = super().create(vals_list)
-        dashboards._update_menus()
-        return dashboards
-
-    def write(self, vals):
-        result = super().write(vals)
-        if MENU_FIELDS & vals.keys():
-            self._update_menus()
-        if VISIBILITY_FIELDS & vals.keys():
-            self.env.registry.clear_cache()  # menus are cached per user
-        return result
-
-    def unlink(self):
-        menus, actions = self.menu_id, self.action_id
-        result = super().unlink()
-        menus.sudo().unlink()
-        actions.sudo().unlink()
-        return result
 
     # --- actions --------------------------------------------------------------------
 
@@ -325,20 +303,14 @@ class SupersetDashboard(models.Model):
         }
 
     def _update_menus(self):
-        """Create or update each dashboard's client action and menu."""
+        """Create or update each dashboard's client action, then its menu (which opens it)."""
         for dashboard in self:
             if dashboard.action_id:
                 dashboard.action_id.sudo().write(dashboard._prepare_action_values())
             else:
                 action = self.env["ir.actions.client"].sudo().create(dashboard._prepare_action_values())
                 dashboard.write({"action_id": action.id})
-            menu_values = dashboard._prepare_menu_values()
-            menu = dashboard.menu_id.sudo().with_context(active_test=False)
-            if menu.exists():
-                menu.write(menu_values)
-            else:
-                menu = self.env["ir.ui.menu"].sudo().create(menu_values)
-                dashboard.write({"menu_id": menu.id})
+        return super()._update_menus()
 
     @api.model
     def _menus_hidden_from_user(self):

@@ -268,27 +268,31 @@ class SupersetGuestToken(models.AbstractModel):
             with client.deadline(settings.token_deadline):
                 token = client.guest_token(payload)
             claims = issued_token_claims(token, MAX_TOKEN_TTL, now)
-        except SupersetUnavailable as exc:
-            raise Refused(
+        except SupersetError as exc:
+            raise self._superset_refused(exc) from exc
+        expires_at, jti = int(claims["exp"]), token_id(token, claims)
+        TOKENS.put(key, token, expires_at, now, jti)
+        return token, expires_at, False, jti
+
+    def _superset_refused(self, exc):
+        """Superset down or saying no, in the user's words; its own for managers and the log."""
+        if isinstance(exc, SupersetUnavailable):
+            code, message = (
                 refusals.SUPERSET_UNAVAILABLE,
                 self.env._(
                     "The dashboard server (Superset) is not answering right now. Try again in a few minutes; "
                     "if it goes on, tell your administrator."
                 ),
-                user_text(self.env, exc),
-            ) from exc
-        except SupersetError as exc:
-            raise Refused(
+            )
+        else:
+            code, message = (
                 refusals.SUPERSET_ERROR,
                 self.env._(
                     "The dashboard server (Superset) refused to open this dashboard: tell your administrator "
                     "(the guest token log says why)."
                 ),
-                user_text(self.env, exc),
-            ) from exc
-        expires_at, jti = int(claims["exp"]), token_id(token, claims)
-        TOKENS.put(key, token, expires_at, now, jti)
-        return token, expires_at, False, jti
+            )
+        return Refused(code, message, user_text(self.env, exc))
 
     def _not_configured(self, detail):
         return Refused(

@@ -125,25 +125,18 @@ class TestGuestTokenAgainstSuperset(GuestTokenMixin, TransactionCase):
             superset_fixtures.add_chart_to_dashboard(client, self.rls["charts"][chart], superset_id)
         new = self.token(self.multi, [self.A], dashboard=dashboard)
         self.assertNotEqual(old["token"], new["token"])
+
+        def rows(token, chart, dataset, columns=("company_id",)):
+            return superset_fixtures.chart_data(
+                self.live.url, token, superset_id, self.rls["charts"][chart], self.rls["datasets"][dataset], columns
+            )
+
         for result in (old, new):
-            status, rows = superset_fixtures.chart_data(
-                self.live.url,
-                result["token"],
-                superset_id,
-                self.rls["charts"]["orders_by_company"],
-                self.rls["datasets"]["orders"],
-            )
+            status, seen = rows(result["token"], "orders_by_company", "orders")
             self.assertEqual(status, 200)
-            self.assertEqual(rows, [{"company_id": self.A, "Total": superset_fixtures.company_total(self.A)}])
-            status, rows = superset_fixtures.chart_data(
-                self.live.url,
-                result["token"],
-                superset_id,
-                self.rls["charts"]["catalog"],
-                self.rls["datasets"]["catalog"],
-                columns=("label",),
-            )
-            self.assertTrue(status != 200 or not rows, (status, rows))
+            self.assertEqual(seen, [{"company_id": self.A, "Total": superset_fixtures.company_total(self.A)}])
+            status, seen = rows(result["token"], "catalog", "catalog", columns=("label",))
+            self.assertTrue(status != 200 or not seen, (status, seen))
         # The same request without the company rule would see every company: the test can fail.
         unfiltered = sign_guest_token(
             self.live.guest_secret,
@@ -153,14 +146,8 @@ class TestGuestTokenAgainstSuperset(GuestTokenMixin, TransactionCase):
             [],
             ttl=60,
         )[0]
-        status, rows = superset_fixtures.chart_data(
-            self.live.url,
-            unfiltered,
-            superset_id,
-            self.rls["charts"]["orders_by_company"],
-            self.rls["datasets"]["orders"],
-        )
-        self.assertEqual((status, len(rows)), (200, 100))
+        status, seen = rows(unfiltered, "orders_by_company", "orders")
+        self.assertEqual((status, len(seen)), (200, 100))
         self.configure_superset(token_reuse="1")
 
     def test_chart_added_in_superset_after_the_token_local_mode(self):
