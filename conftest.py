@@ -1,18 +1,38 @@
 """Fixtures shared by the addon tests (superset_connector/tests) and the end-to-end tests.
 
-Two real Superset servers start once per pytest session on free ports, from copies of
-the bootstrapped metadata: a correctly configured one, caching chart data as production
-ones do, and a misconfigured one (embedding off, framing forbidden) for the error paths. Addon tests are unittest
-classes run by pytest-odoo, so they find the servers through SC_TEST_* environment
-variables set here. Both servers are stopped by pid at the end.
+Nothing here starts a server unless a selected test asks for it: `pytest
+tests/test_bundle_reader.py` starts no server and needs no database.
+
+Two real Superset servers start once per pytest session, on the first test that asks for
+them, on free ports, from copies of the bootstrapped metadata: a correctly configured one,
+caching chart data as production ones do, and a misconfigured one (embedding off, framing
+forbidden) for the error paths. Both are stopped by pid at the end. How a test asks:
+
+- a pytest test names the fixture it needs (`superset`, `superset_misconfigured`,
+  `rls_content`; `odoo_server` and the rest in tests/conftest.py);
+- an addon test class (unittest, run by pytest-odoo) is tagged `superset_live` (with
+  `-standard`, so that Odoo's own runner leaves it out unless asked for):
+  `@tagged("post_install", "-at_install", "-standard", "superset_live")`. The tag is its
+  one declaration: the hook below gives such a class the `live_superset` fixture, which
+  publishes the servers in SC_TEST_* environment variables
+  (superset_connector/tests/common.py reads them).
+
+Without pytest-odoo's database options (a run of pure tests) no Odoo registry is loaded,
+the addon is imported from this repository as Odoo would import it, Odoo's BaseCase
+classes run, and one on a database (TransactionCase, HttpCase) fails at once saying so.
 """
 
+import json
 import os
 import shutil
 import sys
+import threading
 from pathlib import Path
 
 import pytest
+import pytest_odoo
+
+import odoo  # (odoo.addons too)
 
 REPO = Path(__file__).resolve().parent
 sys.path.insert(0, str(REPO / "dev"))
@@ -22,6 +42,77 @@ from devstack import settings  # noqa: E402
 from devstack import superset as superset_stack  # noqa: E402
 from devstack.procs import free_port  # noqa: E402
 from devstack.stack import setup  # noqa: E402
+
+LIVE_TAG = "superset_live"  # superset_connector/tests/common.py checks the same tag
+
+
+def _odoo_database():
+    """The database pytest-odoo was given (--odoo-config / --odoo-database), or None."""
+    return odoo.tools.config["db_name"] or None
+
+
+# --- how tests get what they need -----------------------------------------------------------
+
+
+def pytest_configure(config):
+    if not _odoo_database():
+        # pytest-odoo parsed no Odoo configuration, so nothing put this repository on
+        # Odoo's addons path: do it as Odoo would, and set up what pytest-odoo sets up for
+        # Odoo's test classes (their module names, subtests, no retries), so that those
+        # needing no database (BaseCase) run here too.
+        odoo.addons.__path__.append(str(REPO))
+        odoo.tools.config["test_enable"] = True  # a test run: no registry is loaded to mind it
+        pytest_odoo.monkey_patch_resolve_pkg_root_and_module_name()
+        pytest_odoo.support_subtest()
+        pytest_odoo.disable_odoo_test_retry()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_pycollect_makeitem(collector, name, obj):
+    """An addon test class tagged superset_live uses the live_superset fixture."""
+    collected = yield
+    if isinstance(collected, pytest.Class) and LIVE_TAG in getattr(collected.obj, "test_tags", ()):
+        collected.add_marker(pytest.mark.usefixtures("live_superset"))
+    return collected
+
+
+def pytest_runtest_setup(item):
+    odoo_tests = sys.modules.get("odoo.tests")  # imported by every Odoo test module, only then
+    cls = getattr(item, "cls", None)
+    needs_db = odoo_tests and (odoo_tests.TransactionCase, odoo_tests.SingleTransactionCase)
+    if not _odoo_database() and needs_db and isinstance(cls, type) and issubclass(cls, needs_db):
+        pytest.fail(
+            f"{item.nodeid} is an Odoo test on a database: it needs one with the addon installed. "
+            f'Run it with `make test` (PYTEST_ARGS="-k {cls.__name__}" for this class alone).',
+            pytrace=False,
+        )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def load_registry():
+    """pytest-odoo's fixture of this name (this one wins): the registry of its database,
+    loaded before the first test, as pytest-odoo does; none without a database."""
+    if not _odoo_database():
+        yield
+        return
+    threading.current_thread().testing = True
+    with pytest_odoo._worker_db_name() as db_name:
+        odoo.modules.registry.Registry(db_name)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def odoo_statics_warm(request):
+    """Read every addon manifest once, before the in-process HTTP server serves files in
+    parallel threads (CPython 3.11 can fail parsing in several threads at once). Starts
+    nothing; autouse because that server (pytest-odoo's, with --odoo-http) is too."""
+    if request.config.getoption("--odoo-http", default=False):
+        import odoo.http  # noqa: PLC0415
+
+        assert odoo.http.root.statics
+
+
+# --- the stack and the Superset servers ---------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +134,7 @@ def odoo_port():
     return free_port()
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def superset_servers(stack, test_dir, odoo_port):
     main = superset_stack.Instance(test_dir / "superset", free_port(), odoo_port, data_cache=True)
     misconfigured = superset_stack.Instance(
@@ -54,28 +145,16 @@ def superset_servers(stack, test_dir, odoo_port):
     try:
         main.wait()
         misconfigured.wait()
-        user, password = settings.superset_admin()
-        os.environ.update(
-            SC_TEST_SUPERSET_URL=main.url,
-            SC_TEST_SUPERSET_MISCONFIGURED_URL=misconfigured.url,
-            SC_TEST_SUPERSET_USER=user,
-            SC_TEST_SUPERSET_PASSWORD=password,
-            SC_TEST_SUPERSET_GUEST_SECRET=main.guest_token_secret,
-            SC_TEST_SUPERSET_GUEST_AUDIENCE=superset_stack.GUEST_AUDIENCE,
-            SC_TEST_ODOO_ORIGIN=f"http://127.0.0.1:{odoo_port}",
-        )
         yield {"main": main, "misconfigured": misconfigured}
     finally:
         main.stop()
         misconfigured.stop()
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def rls_content(superset_servers):
     """Tables, datasets, charts and dashboards for the row-level-security tests."""
-    import json  # noqa: PLC0415
-
-    import superset_fixtures  # noqa: PLC0415 (needs requests: imported once the venv runs us)
+    import superset_fixtures  # noqa: PLC0415 (imports the addon: once Odoo's addons path is set)
 
     from odoo.addons.superset_connector.services.superset_client import SupersetClient  # noqa: PLC0415
 
@@ -89,19 +168,27 @@ def rls_content(superset_servers):
         settings.pg_host(),
         settings.pg_port(),
     )
-    os.environ["SC_TEST_RLS"] = json.dumps(content)
     yield content
     superset_fixtures.drop(content["source_db"])
 
 
-@pytest.fixture(scope="session", autouse=True)
-def odoo_statics_warm(request):
-    """Read every addon manifest once, before the in-process HTTP server serves files in
-    parallel threads (CPython 3.11 can fail parsing in several threads at once)."""
-    if request.config.getoption("--odoo-http", default=False):
-        import odoo.http  # noqa: PLC0415
-
-        assert odoo.http.root.statics
+@pytest.fixture(scope="session")
+def live_superset(superset_servers, rls_content, odoo_port):
+    """What an addon test class tagged superset_live gets: both servers and the RLS
+    content, published in the SC_TEST_* variables common.py's LiveSuperset reads."""
+    main = superset_servers["main"]
+    user, password = settings.superset_admin()
+    os.environ.update(
+        SC_TEST_SUPERSET_URL=main.url,
+        SC_TEST_SUPERSET_MISCONFIGURED_URL=superset_servers["misconfigured"].url,
+        SC_TEST_SUPERSET_USER=user,
+        SC_TEST_SUPERSET_PASSWORD=password,
+        SC_TEST_SUPERSET_GUEST_SECRET=main.guest_token_secret,
+        SC_TEST_SUPERSET_GUEST_AUDIENCE=superset_stack.GUEST_AUDIENCE,
+        SC_TEST_ODOO_ORIGIN=f"http://127.0.0.1:{odoo_port}",
+        SC_TEST_RLS=json.dumps(rls_content),
+    )
+    return superset_servers
 
 
 @pytest.fixture(scope="session")

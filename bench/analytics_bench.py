@@ -12,14 +12,19 @@ Timings are printed, never asserted. Run with the Odoo venv, PYTHONPATH holding 
 source and dev/ (`make bench` does it). It works on its own database, sc_bench_analytics:
 a copy of the apps template with the addon, dropped afterwards unless BENCH_KEEP=1; a kept
 database is reused, data included, unless BENCH_FRESH=1. BENCH_ORDERS (100000) sets the size.
+SC_BENCH_SMOKE=1 (see harness.py): 300 orders, a few runs per query, on a database of its
+own (sc_bench_analytics_smoke_<pid>, always new, always dropped; BENCH_KEEP is ignored).
 """
 
 import os
 import statistics
 import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 
+import harness
 from figures import percentile
 
 import odoo
@@ -31,12 +36,13 @@ from devstack import postgres, settings
 from devstack.console import step
 from devstack.stack import setup
 
-DB = "sc_bench_analytics"
-ORDERS = int(os.environ.get("BENCH_ORDERS", "100000"))  # smaller for a quick try of the script
+SMOKE = harness.SMOKE
+DB = f"sc_bench_analytics_smoke_{os.getpid()}" if SMOKE else "sc_bench_analytics"
+ORDERS = harness.size("BENCH_ORDERS", 100_000, 300)  # smaller for a quick try of the script
 LINES = 10 * ORDERS
-PRODUCTS = 1_000
-CUSTOMERS = 5_000
-RUNS = {"vw": 20, "mv": 100}  # the plain views take seconds per query
+PRODUCTS = 20 if SMOKE else 1_000
+CUSTOMERS = 50 if SMOKE else 5_000
+RUNS = {"vw": 2, "mv": 3} if SMOKE else {"vw": 20, "mv": 100}  # the plain views take seconds per query
 SEED = 0.42
 COMPANIES = [
     # name, currency, timezone
@@ -473,7 +479,9 @@ def reader_waits(registry, dbname, view_name, query, companies):
     for label, action in (("the model's refresh (CONCURRENTLY)", concurrent), ("plain REFRESH, for contrast", plain)):
         probe = ReaderProbe(dbname, query, {"companies": companies[:2]})
         status, duration, before, during, lock_wait = probe.during(action)
-        normal, longest = statistics.median(before) * 1000, max(during) * 1000
+        # (at smoke sizes a refresh can be over before a read overlaps it)
+        normal = statistics.median(before) * 1000 if before else float("nan")
+        longest = max(during, default=0) * 1000
         log(
             f"| {label}: {status} | {duration:.2f} | {len(during)} | {normal:.1f} | {longest:.1f} "
             f"| {lock_wait * 1000:.0f} |"
@@ -506,17 +514,19 @@ def skipped_refresh(registry, view_name):
 
 
 def main():
+    harness.announce()
     stack = setup()
-    run_dir = settings.RUN_DIR / "bench"
+    run_dir = Path(tempfile.mkdtemp(prefix="sc-bench-analytics-")) if SMOKE else settings.RUN_DIR / "bench"
     run_dir.mkdir(parents=True, exist_ok=True)
-    if os.environ.get("BENCH_FRESH") or not postgres.db_exists(DB):
-        step(f"Installing superset_connector into a copy of the apps template ({DB})")
-        odoo_stack.install(stack, stack.template("apps"), DB, run_dir / "install.log")
-    config = odoo_stack.write_config(run_dir / "odoo.conf", stack.odoo_path, db=DB, logfile=run_dir / "odoo.log")
+    keep = os.environ.get("BENCH_KEEP") and not SMOKE
     try:
+        if SMOKE or os.environ.get("BENCH_FRESH") or not postgres.db_exists(DB):
+            step(f"Installing superset_connector into a copy of the apps template ({DB})")
+            odoo_stack.install(stack, stack.template("apps"), DB, run_dir / "install.log")
+        config = odoo_stack.write_config(run_dir / "odoo.conf", stack.odoo_path, db=DB, logfile=run_dir / "odoo.log")
         measure(str(config), DB)
     finally:
-        if not os.environ.get("BENCH_KEEP"):
+        if not keep:
             odoo.sql_db.close_all()
             odoo_stack.drop_db(DB)
 

@@ -2,13 +2,13 @@
 (every token asked from Superset) and API mode cached. Prints median and p95 of each
 and the ratios, with the two costs the route cannot go below: Odoo's own per-request
 floor and Superset's time to mint a token asked directly.
-Run: make bench NAME=guest_token (ROUNDS=n to change the sample size).
+Run: make bench NAME=guest_token (ROUNDS=n to change the sample size; SC_BENCH_SMOKE=1
+for a run of a few calls, see harness.py).
 
 Everything is real: a copy of the apps template with the addon, an Odoo server, a
 Superset server, the RLS test dashboard. Nothing is asserted: figures are printed.
 """
 
-import importlib
 import json
 import os
 import statistics
@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import superset_fixtures
+import harness
 from figures import percentile
 from odoo_rpc import OdooRpc
 
@@ -27,15 +27,14 @@ from devstack import superset as superset_stack
 from devstack.procs import free_port
 from devstack.stack import setup
 
-ROUNDS = int(os.environ.get("ROUNDS", "300"))
-WARMUP = 20
+harness.use_addon()  # before the two imports below: they import the addon
 
+import superset_fixtures  # noqa: E402
 
-def superset_client_class():
-    """The addon's client, found the way Odoo finds addons (its services are pure Python)."""
-    addons = importlib.import_module("odoo.addons")
-    addons.__path__.append(str(settings.REPO))
-    return importlib.import_module("odoo.addons.superset_connector.services.superset_client").SupersetClient
+from odoo.addons.superset_connector.services.superset_client import SupersetClient  # noqa: E402
+
+ROUNDS = harness.size("ROUNDS", 300, 5)
+WARMUP = 2 if harness.SMOKE else 20
 
 
 class Odoo(OdooRpc):
@@ -75,6 +74,7 @@ def superset_mint(client, embedded_uuid):
 
 
 def main():
+    harness.announce()
     stack = setup()
     work = Path(tempfile.mkdtemp(prefix="sc-bench-"))
     db = f"sc_bench_tokens_{os.getpid()}"
@@ -87,7 +87,7 @@ def main():
         odoo_stack.install(stack, stack.template("apps"), db, work / "install.log")
         instance.start(stack.superset_venv)
         user, password = settings.superset_admin()
-        client = superset_client_class()(instance.url, user, password, retries=0)
+        client = SupersetClient(instance.url, user, password, retries=0)
         content = superset_fixtures.build(
             client, f"{db}_source", settings.db_user(), settings.db_password(), settings.pg_host(), settings.pg_port()
         )

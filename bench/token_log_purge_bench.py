@@ -5,7 +5,8 @@ purge did before). Same rows, same database, one run; each way runs in a process
 own so that its peak memory is its own. Prints total time, per-call median and p95, and
 the peak memory each way adds to a loaded Odoo process. Nothing is asserted.
 
-Run: make bench NAME=token_log_purge (BENCH_ROWS, default 1000000, sets the backlog).
+Run: make bench NAME=token_log_purge (BENCH_ROWS, default 1000000, sets the backlog;
+SC_BENCH_SMOKE=1, see harness.py: 2,000 rows).
 """
 
 import json
@@ -18,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import harness
 from figures import percentile
 
 import odoo
@@ -28,7 +30,7 @@ from devstack import odoo as odoo_stack
 from devstack import postgres
 from devstack.stack import setup
 
-ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))
+ROWS = harness.size("BENCH_ROWS", 1_000_000, 2_000)
 
 
 def fill(db):
@@ -82,6 +84,7 @@ def child(way, config, db):
 
 
 def main():
+    harness.announce()
     stack = setup()
     work = Path(tempfile.mkdtemp(prefix="sc-bench-purge-"))
     db = f"sc_bench_purge_{os.getpid()}"
@@ -93,13 +96,15 @@ def main():
         for way in ("batched", "one transaction"):
             print(f"{ROWS:,} old rows; purging them: {way}", flush=True)
             fill(db)
-            output = subprocess.run(
+            child_run = subprocess.run(
                 [sys.executable, __file__, "--child", way, str(config), db],
-                check=True,
+                check=False,
                 capture_output=True,
                 text=True,
-            ).stdout
-            results[way] = json.loads(output.strip().splitlines()[-1])
+            )
+            if child_run.returncode:
+                raise SystemExit(f"the {way} purge failed (exit {child_run.returncode}):\n{child_run.stderr}")
+            results[way] = json.loads(child_run.stdout.strip().splitlines()[-1])
     finally:
         odoo_stack.drop_db(db)
 

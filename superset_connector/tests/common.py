@@ -1,13 +1,29 @@
+import importlib
+import json
 import os
-import unittest
 import uuid
+from unittest.mock import patch
 from urllib.parse import urlsplit
+
+import requests
 
 from odoo import Command
 from odoo.tests import new_test_user
 from odoo.tests.common import BlockedRequest, _super_send
 
 from ..services.superset_client import SupersetClient
+
+# The tag of the test classes that need the live Superset servers `make test` starts: with
+# "-standard", `@tagged("post_install", "-at_install", "-standard", LIVE_TAG)`. Odoo's own
+# runner leaves them out of a plain run (`--test-tags /superset_connector`) and runs them
+# only when asked (`--test-tags superset_live`), failing loudly without the servers;
+# pytest-odoo (`make test`) gives them the servers (the conftest.py at the repository root
+# reads this tag).
+LIVE_TAG = "superset_live"
+
+
+class LiveSupersetMissing(RuntimeError):
+    """A live-Superset test runs where no Superset servers were started for it."""
 
 
 class LiveSuperset:
@@ -21,6 +37,14 @@ class LiveSuperset:
         self.guest_secret = os.environ.get("SC_TEST_SUPERSET_GUEST_SECRET")
         self.guest_audience = os.environ.get("SC_TEST_SUPERSET_GUEST_AUDIENCE")
         self.odoo_origin = os.environ.get("SC_TEST_ODOO_ORIGIN")
+        self.rls = json.loads(os.environ.get("SC_TEST_RLS") or "{}")  # tests/superset_fixtures.py's content
+
+    @property
+    def fixtures(self):
+        """tests/superset_fixtures.py, imported when used: it is on sys.path under pytest
+        only (the conftest.py at the repository root puts it there), so a test module
+        importing it at its top cannot even be imported by Odoo's own runner."""
+        return importlib.import_module("superset_fixtures")
 
     def client(self, url=None):
         return SupersetClient(url or self.url, self.user, self.password, retries=0)
@@ -38,6 +62,21 @@ class SupersetCommonMixin:
     """Companies, users in each Superset group, dashboards, and the live Superset."""
 
     @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if "standard" not in cls.test_tags:
+            # Odoo blocks outbound HTTP for standard tests only (BaseCase.setUpClass); the
+            # live-Superset tests are not standard: the same block for them. (A lambda, as
+            # there: a function is bound to the session; the classmethod would lose it.)
+            patcher = patch.object(
+                requests.sessions.Session,
+                "send",
+                lambda s, r, **kw: cls._request_handler(s, r, **kw),  # noqa: PLW0108
+            )
+            patcher.start()
+            cls.addClassCleanup(patcher.stop)
+
+    @classmethod
     def _request_handler(cls, s, r, /, **kw):
         # Odoo's own handler compares `timeout < 10`, which breaks on (connect, read)
         # timeouts; keep its rule (loopback only) without that comparison.
@@ -47,9 +86,20 @@ class SupersetCommonMixin:
 
     @classmethod
     def setup_live_superset(cls, token_mode="api"):
+        """The live Superset as this class's Superset; the class must be tagged LIVE_TAG."""
+        if LIVE_TAG not in cls.test_tags:
+            raise TypeError(
+                f"{cls.__name__} uses the live Superset: tag it "
+                f'@tagged("post_install", "-at_install", "-standard", "{LIVE_TAG}") (see common.py)'
+            )
         cls.live = LiveSuperset()
         if not cls.live.url:
-            raise unittest.SkipTest("needs the Superset servers started by `make test`")
+            raise LiveSupersetMissing(
+                f"{cls.__name__} needs the live Superset servers that `make test` starts, and none "
+                f"were started (SC_TEST_SUPERSET_URL is not set). Run it with `make test` "
+                f'(PYTEST_ARGS="-k {cls.__name__}" for this class alone); Odoo\'s own runner runs '
+                f"the other tests with --test-tags /superset_connector."
+            )
         cls.configure_superset(
             url=cls.live.url,
             username=cls.live.user,

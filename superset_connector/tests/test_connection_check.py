@@ -6,7 +6,7 @@ from ..services.guest_token import sign_guest_token
 from .common import SupersetCommonMixin
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "-standard", "superset_live")
 class TestConnectionCheck(SupersetCommonMixin, TransactionCase):
     """Settings ‣ Superset ‣ Test connection, against real (and misconfigured) Superset servers."""
 

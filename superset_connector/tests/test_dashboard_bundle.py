@@ -17,7 +17,7 @@ from ..models.superset_analytics_superset import DATABASE_ID_PARAM
 from .common import SupersetCommonMixin
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "-standard", "superset_live")
 class TestDashboardBundle(SupersetCommonMixin, TransactionCase):
     """Dashboard bundles in Odoo against the real Superset: exported from a registered
     dashboard, checked on upload, refused with the reason kept on the bundle, and who may

@@ -44,7 +44,7 @@ class GuestTokenMixin(SupersetCommonMixin):
         return {int(c) for c in inside.split(",")}
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "-standard", "superset_live")
 class TestGuestTokenAgainstSuperset(GuestTokenMixin, TransactionCase):
     """Guest tokens end to end: the rows Superset returns to a guest are exactly the companies'."""
 

@@ -4,7 +4,7 @@ from odoo.tests import TransactionCase, tagged
 from .common import SupersetCommonMixin
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "-standard", "superset_live")
 class TestSupersetSync(SupersetCommonMixin, TransactionCase):
     """The dashboard registry against the real Superset `make test` starts."""
 
