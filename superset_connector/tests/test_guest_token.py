@@ -5,7 +5,6 @@ import time
 import uuid
 
 import jwt
-import superset_fixtures
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -73,7 +72,7 @@ class TestGuestTokenAgainstSuperset(GuestTokenMixin, TransactionCase):
     def visible_companies(self, result, dashboard=None, chart="by_company"):
         """Companies in the rows Superset sends back to the guest for a sales chart, grouped by company."""
         self.assertNotIn("error", result, result.get("error"))
-        status, rows = superset_fixtures.chart_data(
+        status, rows = self.live.fixtures.chart_data(
             self.live.url,
             result["token"],
             (dashboard or self.dashboard).superset_dashboard_id,
@@ -82,7 +81,7 @@ class TestGuestTokenAgainstSuperset(GuestTokenMixin, TransactionCase):
         )
         self.assertEqual(status, 200)
         for row in rows:
-            self.assertEqual(row["Total"], superset_fixtures.company_total(row["company_id"]))
+            self.assertEqual(row["Total"], self.live.fixtures.company_total(row["company_id"]))
         return {row["company_id"] for row in rows}
 
     def _check_company_scoping(self, mode):
@@ -122,19 +121,19 @@ class TestGuestTokenAgainstSuperset(GuestTokenMixin, TransactionCase):
         self.assertNotIn(self.rls["datasets"]["orders"], known)
         old = self.token(self.multi, [self.A], dashboard=dashboard)
         for chart in ("orders_by_company", "catalog"):
-            superset_fixtures.add_chart_to_dashboard(client, self.rls["charts"][chart], superset_id)
+            self.live.fixtures.add_chart_to_dashboard(client, self.rls["charts"][chart], superset_id)
         new = self.token(self.multi, [self.A], dashboard=dashboard)
         self.assertNotEqual(old["token"], new["token"])
 
         def rows(token, chart, dataset, columns=("company_id",)):
-            return superset_fixtures.chart_data(
+            return self.live.fixtures.chart_data(
                 self.live.url, token, superset_id, self.rls["charts"][chart], self.rls["datasets"][dataset], columns
             )
 
         for result in (old, new):
             status, seen = rows(result["token"], "orders_by_company", "orders")
             self.assertEqual(status, 200)
-            self.assertEqual(seen, [{"company_id": self.A, "Total": superset_fixtures.company_total(self.A)}])
+            self.assertEqual(seen, [{"company_id": self.A, "Total": self.live.fixtures.company_total(self.A)}])
             status, seen = rows(result["token"], "catalog", "catalog", columns=("label",))
             self.assertTrue(status != 200 or not seen, (status, seen))
         # The same request without the company rule would see every company: the test can fail.
@@ -213,7 +212,7 @@ class TestGuestTokenAgainstSuperset(GuestTokenMixin, TransactionCase):
         self.assertEqual(self.mixed.failing_dataset_ids, catalog)
         result = self.token(self.user_a, [self.A], dashboard=self.mixed)
         self.assertEqual(self.visible_companies(result, self.mixed, chart="total"), {self.A})
-        status, rows = superset_fixtures.chart_data(
+        status, rows = self.live.fixtures.chart_data(
             self.live.url,
             result["token"],
             self.mixed.superset_dashboard_id,
@@ -238,7 +237,7 @@ class TestGuestTokenAgainstSuperset(GuestTokenMixin, TransactionCase):
         ):
             result = self.token(user, active, dashboard=shared)
             self.assertNotIn("error", result, result.get("error"))
-            status, rows = superset_fixtures.chart_data(
+            status, rows = self.live.fixtures.chart_data(
                 self.live.url,
                 result["token"],
                 shared.superset_dashboard_id,
@@ -257,7 +256,7 @@ class TestGuestTokenAgainstSuperset(GuestTokenMixin, TransactionCase):
         fresh, _ = sign_guest_token(*args, ttl=300)
         expired, _ = sign_guest_token(*args, ttl=60, now=time.time() - 3600)
         for token, expected in ((fresh, 200), (expired, 401)):
-            status, _rows = superset_fixtures.chart_data(
+            status, _rows = self.live.fixtures.chart_data(
                 self.live.url,
                 token,
                 self.dashboard.superset_dashboard_id,
