@@ -4,7 +4,7 @@
 PYTHON ?= python3
 DEVSTACK = PYTHONPATH=dev $(PYTHON) -m devstack
 
-.PHONY: demo test stop lint setup bench pot
+.PHONY: demo test stop lint format setup bench pot
 
 demo:  ## set up everything, run Odoo + Superset with demo data (Ctrl-C stops)
 	@$(DEVSTACK) demo
@@ -15,8 +15,11 @@ test:  ## set up what tests need, lint, run every test
 stop:  ## stop the demo servers
 	@$(DEVSTACK) stop
 
-lint:  ## ruff + pylint-odoo
+lint:  ## ruff + pylint-odoo + prettier (XML, JavaScript)
 	@$(DEVSTACK) lint
+
+format:  ## apply ruff format and prettier
+	@$(DEVSTACK) format
 
 bench:  ## benchmarks (they print figures); NAME=guest_token, analytics or token_log_purge for one
 	@$(DEVSTACK) bench $(NAME)

@@ -5,6 +5,8 @@
     "category": "Productivity",
     "website": "https://github.com/superset-connector/superset_connector",
     "author": "superset_connector developers",
+    "maintainers": ["superset-connector"],
+    "development_status": "Beta",
     "license": "LGPL-3",
     "depends": ["base_setup", "web"],
     "external_dependencies": {"python": ["PyJWT", "PyYAML", "requests", "sqlglot"]},

@@ -1,4 +1,4 @@
-"""python -m devstack {setup|demo|stop|test|lint|bench|pot} — what the Makefile targets call."""
+"""python -m devstack {setup|demo|stop|test|lint|format|bench|pot} — what the Makefile targets call."""
 
 import argparse
 import sys
@@ -15,7 +15,8 @@ def main(argv=None):
     demo_parser = commands.add_parser("demo", help="set up and run Odoo + Superset with demo data")
     demo_parser.add_argument("--detach", action="store_true", help="return once both servers answer")
     commands.add_parser("stop", help="stop the demo servers")
-    commands.add_parser("lint", help="ruff and pylint-odoo")
+    commands.add_parser("lint", help="ruff, pylint-odoo and prettier")
+    commands.add_parser("format", help="ruff format and prettier --write: what lint checks, applied")
     bench_parser = commands.add_parser("bench", help="run the benchmarks in bench/ (they print figures)")
     bench_parser.add_argument("name", nargs="?", help="only bench/<name>_bench.py")
     commands.add_parser("pot", help="export the translation template superset_connector/i18n/superset_connector.pot")
@@ -45,6 +46,8 @@ def main(argv=None):
         if args.command == "lint":
             testrun.lint()
             return 0
+        if args.command == "format":
+            return testrun.format_code()
         return testrun.test(args.pytest_args)
     except SetupError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)

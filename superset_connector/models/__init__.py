@@ -1,3 +1,5 @@
+# Mixins first: a model is built after the models it inherits from.
+from . import superset_menu_mixin  # isort: skip
 from . import (
     ir_module_module,
     ir_ui_menu,
@@ -13,7 +15,7 @@ from . import (
     superset_dashboard_category,
     superset_dashboard_dataset,
     superset_dashboard_starter,
-    superset_dashboard_token,
+    superset_guest_token,
     superset_guest_token_log,
     superset_rls_rule,
 )

@@ -1,4 +1,3 @@
-import json
 import logging
 
 from odoo import Command, api, fields, models
@@ -13,20 +12,23 @@ from .user_messages import RELOAD, notification, user_errors
 _logger = logging.getLogger(__name__)
 
 CLIENT_ACTION_TAG = "superset_connector.dashboard"
-# Fields whose change must reach the dashboard's menu.
-MENU_FIELDS = {"name", "sequence", "group_ids", "category_id", "active"}
-# Fields that decide who sees a dashboard: the menus the web client loads are cached per user.
-VISIBILITY_FIELDS = {"group_ids", "company_ids", "active"}
+# Fields whose change must reach the dashboard's menu; company_ids too: the menus the web
+# client loads are cached per user, and a menu write clears that cache.
+MENU_FIELDS = frozenset({"name", "sequence", "group_ids", "category_id", "active", "company_ids"})
 # uiConfig bits of Superset's embedded page.
 UI_HIDE_TITLE, UI_HIDE_TAB, UI_HIDE_CHART_CONTROLS = 1, 2, 8
 
 
 class SupersetDashboard(models.Model):
-    """A Superset dashboard offered in Odoo: who sees it, where, and how it is shown."""
+    """A Superset dashboard offered in Odoo: who sees it, where, and how it is shown.
+    Opening one (its guest token) is superset.guest.token's job."""
 
     _name = "superset.dashboard"
+    _inherit = ["superset.menu.mixin"]
     _description = "Superset Dashboard"
     _order = "sequence, name, id"
+    _menu_fields = MENU_FIELDS
+    _menu_records = ("menu_id", "action_id")
 
     # --- fields ---------------------------------------------------------------------
     name = fields.Char(required=True, help="The dashboard's title in Superset, updated by each sync.")
@@ -55,13 +57,27 @@ class SupersetDashboard(models.Model):
     category_id = fields.Many2one(
         "superset.dashboard.category", ondelete="set null", help="Sub-menu the dashboard is in."
     )
-    menu_id = fields.Many2one("ir.ui.menu", readonly=True, copy=False, ondelete="set null")
     action_id = fields.Many2one("ir.actions.client", readonly=True, copy=False, ondelete="set null")
     show_title = fields.Boolean(default=True, help="Show the dashboard's title bar.")
     show_tabs = fields.Boolean(default=True, help="Show the dashboard's tabs bar, when it has tabs.")
     show_chart_controls = fields.Boolean(default=True, help="Show each chart's menu (download, full screen...).")
     show_filters = fields.Boolean(default=True, help="Show the native filters bar.")
     expand_filters = fields.Boolean(default=False, help="Open the native filters bar expanded.")
+    company_policy = fields.Selection(
+        [("active", "Companies active in the switcher"), ("allowed", "All the user's allowed companies")],
+        string="Companies shown",
+        default="active",
+        required=True,
+        help="Which companies' rows the dashboard shows a user.",
+    )
+    dataset_ids = fields.One2many("superset.dashboard.dataset", "dashboard_id", string="Datasets")
+    rls_rule_ids = fields.One2many("superset.rls.rule", "dashboard_id", string="Row-level security")
+    failing_dataset_ids = fields.One2many(
+        "superset.dashboard.dataset",
+        compute="_compute_failing_dataset_ids",
+        string="Datasets without company_id",
+        help=f"Superset refuses the guests' queries of these datasets: they have no {COMPANY_COLUMN} column.",
+    )
     missing_in_superset = fields.Boolean(
         readonly=True, help="The last sync did not find this dashboard in Superset; it was archived."
     )
@@ -78,6 +94,11 @@ class SupersetDashboard(models.Model):
     ]
 
     # --- computes -------------------------------------------------------------------
+
+    @api.depends("dataset_ids.has_company_column")
+    def _compute_failing_dataset_ids(self):
+        for dashboard in self:
+            dashboard.failing_dataset_ids = dashboard.dataset_ids.filtered(lambda d: not d.has_company_column)
 
     @api.depends("superset_dashboard_id")
     def _compute_superset_link(self):
@@ -103,29 +124,6 @@ class SupersetDashboard(models.Model):
             "expand_filters": self.expand_filters,
             "locale": superset_locale(self.env.lang),
         }
-
-    # --- overrides ------------------------------------------------------------------
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        dashboards = super().create(vals_list)
-        dashboards._update_menus()
-        return dashboards
-
-    def write(self, vals):
-        result = super().write(vals)
-        if MENU_FIELDS & vals.keys():
-            self._update_menus()
-        if VISIBILITY_FIELDS & vals.keys():
-            self.env.registry.clear_cache()  # menus are cached per user
-        return result
-
-    def unlink(self):
-        menus, actions = self.menu_id, self.action_id
-        result = super().unlink()
-        menus.sudo().unlink()
-        actions.sudo().unlink()
-        return result
 
     # --- actions --------------------------------------------------------------------
 
@@ -193,6 +191,7 @@ class SupersetDashboard(models.Model):
         if not domains:
             raise UserError(self.env._("Odoo does not know its own address (web.base.url): set it, then sync again."))
         dashboards = self.sudo().with_context(active_test=False)
+        Dataset = self.env["superset.dashboard.dataset"].sudo()
         existing = {d.superset_dashboard_id: d for d in dashboards.search([("superset_dashboard_id", "!=", False)])}
         stats = dict.fromkeys(("created", "updated", "archived", "unchanged", "failed"), 0)
         with user_errors(self.env):
@@ -206,7 +205,7 @@ class SupersetDashboard(models.Model):
                 seen.add(item["id"])
                 dashboard, outcome = dashboards._sync_one(existing.get(item["id"]), item, embedded_uuid)
                 try:
-                    if dashboard._sync_datasets(client) and outcome == "unchanged":
+                    if Dataset._sync_for(dashboard, client) and outcome == "unchanged":
                         outcome = "updated"
                 except SupersetError as exc:
                     # One dashboard Superset cannot describe in time does not stop the others.
@@ -247,57 +246,6 @@ class SupersetDashboard(models.Model):
             "group_ids": [Command.set(manager.ids)],
             "last_sync": fields.Datetime.now(),
         }
-
-    def _sync_datasets(self, client):
-        """Record the datasets this dashboard reads (charts and native filters), for the
-        managers' view and for rules scoped to one dataset. Writes only what changed;
-        returns True if something did. Tokens do not depend on it: the company rule is
-        global."""
-        self.ensure_one()
-        found = self._fetch_datasets(client)
-        changed = False
-        Dataset = self.env["superset.dashboard.dataset"].sudo()
-        current = {d.superset_dataset_id: d for d in self.sudo().dataset_ids}
-        for dataset_id, info in found.items():
-            dataset = current.pop(dataset_id, None)
-            if not dataset:
-                Dataset.create({**info, "dashboard_id": self.id, "superset_dataset_id": dataset_id})
-                changed = True
-                continue
-            updates = {k: v for k, v in info.items() if dataset[k] != v}
-            if updates:
-                dataset.write(updates)
-                changed = True
-        if current:
-            Dataset.browse([d.id for d in current.values()]).unlink()
-            changed = True
-        return changed
-
-    def _fetch_datasets(self, client):
-        """{dataset id: {name, has_company_column, used_by}} from Superset."""
-        found = {}
-        for dataset in client.dashboard_datasets(self.superset_dashboard_id):
-            columns = dataset.get("column_names") or [c["column_name"] for c in dataset.get("columns", [])]
-            found[dataset["id"]] = {
-                "name": dataset.get("name") or dataset.get("table_name") or str(dataset["id"]),
-                "columns": columns,
-                "used_by": "charts",
-            }
-        metadata = json.loads(client.dashboard(self.superset_dashboard_id).get("json_metadata") or "{}")
-        for native_filter in metadata.get("native_filter_configuration", []):
-            for target in native_filter.get("targets", []):
-                dataset_id = target.get("datasetId")
-                if dataset_id and dataset_id not in found:
-                    found[dataset_id] = {"name": None, "columns": None, "used_by": "filters"}
-        for dataset_id, info in found.items():
-            if info["columns"] is None or COMPANY_COLUMN not in info["columns"]:
-                # Not listed, or the dashboard endpoint trimmed the columns: ask the dataset itself.
-                detail = client.dataset(dataset_id)
-                info["columns"] = [c["column_name"] for c in detail.get("columns", [])]
-                schema = detail.get("schema")
-                info["name"] = info["name"] or (f"{schema}.{detail['table_name']}" if schema else detail["table_name"])
-            info["has_company_column"] = COMPANY_COLUMN in info.pop("columns")
-        return found
 
     @api.model
     def _cron_sync(self):
@@ -355,20 +303,14 @@ class SupersetDashboard(models.Model):
         }
 
     def _update_menus(self):
-        """Create or update each dashboard's client action and menu."""
+        """Create or update each dashboard's client action, then its menu (which opens it)."""
         for dashboard in self:
             if dashboard.action_id:
                 dashboard.action_id.sudo().write(dashboard._prepare_action_values())
             else:
                 action = self.env["ir.actions.client"].sudo().create(dashboard._prepare_action_values())
                 dashboard.write({"action_id": action.id})
-            menu_values = dashboard._prepare_menu_values()
-            menu = dashboard.menu_id.sudo().with_context(active_test=False)
-            if menu.exists():
-                menu.write(menu_values)
-            else:
-                menu = self.env["ir.ui.menu"].sudo().create(menu_values)
-                dashboard.write({"menu_id": menu.id})
+        return super()._update_menus()
 
     @api.model
     def _menus_hidden_from_user(self):

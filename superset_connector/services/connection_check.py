@@ -31,6 +31,11 @@ class Problem:
     message: str
     fix: str
 
+    @classmethod
+    def of(cls, error, fix=""):
+        """The problem a SupersetError says (its own fix, else this one)."""
+        return cls(error.message, error.fix or fix)
+
 
 @dataclass
 class CheckReport:
@@ -74,10 +79,10 @@ def check_connection(client, *, odoo_origin, token_mode, guest_token_secret="", 
         client.csrf_token()
         permissions = client.my_permissions()
     except SupersetAuthError as exc:
-        report.problems.append(Problem(exc.message, exc.fix or ""))
+        report.problems.append(Problem.of(exc))
         return report
     except SupersetError as exc:
-        report.problems.append(Problem(exc.message, exc.fix or _("Check the Superset server's log.")))
+        report.problems.append(Problem.of(exc, _("Check the Superset server's log.")))
         return report
     report.facts.append(_("logged in as %(username)s", username=client.username))
 
@@ -119,10 +124,9 @@ def check_connection(client, *, odoo_origin, token_mode, guest_token_secret="", 
 
 
 def _check_embedding_flag(client, odoo_origin):
-    try:
-        flags = client.feature_flags()
-    except SupersetError as exc:
-        return Problem(exc.message, exc.fix or "")
+    flags, problem = _asked(client.feature_flags)
+    if problem:
+        return problem
     if not flags.get("EMBEDDED_SUPERSET"):
         return Problem(
             _("Embedding is disabled in Superset: dashboards cannot be shown inside Odoo."),
@@ -132,11 +136,16 @@ def _check_embedding_flag(client, odoo_origin):
 
 
 def _check_framing(client, odoo_origin):
+    headers, problem = _asked(client.page_headers)
+    return problem or framing_problem(headers, odoo_origin, client.base_url)
+
+
+def _asked(call):
+    """(Superset's answer, None), or (None, the Problem its error says)."""
     try:
-        headers = client.page_headers()
+        return call(), None
     except SupersetError as exc:
-        return Problem(exc.message, exc.fix or "")
-    return framing_problem(headers, odoo_origin, client.base_url)
+        return None, Problem.of(exc)
 
 
 def framing_problem(headers, odoo_origin, superset_url):
@@ -194,7 +203,7 @@ def _check_local_token(client, secret, audience):
     try:
         response = client.request("GET", "/api/v1/me/", auth=False, check=False, headers={"X-GuestToken": token})
     except SupersetError as exc:
-        return Problem(exc.message, exc.fix or "")
+        return Problem.of(exc)
     if response.status_code != 200:
         return Problem(
             _(
@@ -246,7 +255,7 @@ def diagnose_embedding(client, embedded_uuid, odoo_origin):
                 _("Check the Superset URL in Settings ‣ Superset."),
             )
     except SupersetUnavailable as exc:
-        return Problem(exc.message, exc.fix or "")
+        return Problem.of(exc)
     problem = _check_embedding_flag(client, odoo_origin)
     if problem:
         return problem
@@ -260,7 +269,7 @@ def diagnose_embedding(client, embedded_uuid, odoo_origin):
             headers={"Referer": f"{odoo_origin}/"},
         )
     except SupersetError as exc:
-        return Problem(exc.message, exc.fix or "")
+        return Problem.of(exc)
     if response.status_code == 403:
         return Problem(
             _(

@@ -5,7 +5,6 @@ import time
 import uuid
 
 import jwt
-import superset_fixtures
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,9 +27,7 @@ class GuestTokenMixin(SupersetCommonMixin):
         """What the route returns to this user, with these companies active."""
         context = {"allowed_company_ids": active} if active is not None else {}
         env = self.env(user=user, context=context)
-        return env["superset.dashboard"]._guest_token_response(
-            (dashboard or self.dashboard).id, {**CLIENT, "cids": cids}
-        )
+        return env["superset.guest.token"]._response((dashboard or self.dashboard).id, {**CLIENT, "cids": cids})
 
     def claims(self, result):
         self.assertNotIn("error", result, result.get("error"))
@@ -75,7 +72,7 @@ class TestGuestTokenAgainstSuperset(GuestTokenMixin, TransactionCase):
     def visible_companies(self, result, dashboard=None, chart="by_company"):
         """Companies in the rows Superset sends back to the guest for a sales chart, grouped by company."""
         self.assertNotIn("error", result, result.get("error"))
-        status, rows = superset_fixtures.chart_data(
+        status, rows = self.live.fixtures.chart_data(
             self.live.url,
             result["token"],
             (dashboard or self.dashboard).superset_dashboard_id,
@@ -84,7 +81,7 @@ class TestGuestTokenAgainstSuperset(GuestTokenMixin, TransactionCase):
         )
         self.assertEqual(status, 200)
         for row in rows:
-            self.assertEqual(row["Total"], superset_fixtures.company_total(row["company_id"]))
+            self.assertEqual(row["Total"], self.live.fixtures.company_total(row["company_id"]))
         return {row["company_id"] for row in rows}
 
     def _check_company_scoping(self, mode):
@@ -119,33 +116,26 @@ class TestGuestTokenAgainstSuperset(GuestTokenMixin, TransactionCase):
         dashboard = self.env["superset.dashboard"].create(
             {"name": title, "superset_dashboard_id": superset_id, "embedded_uuid": embedded}
         )
-        dashboard._sync_datasets(client)  # what Odoo knows: the datasets of first_chart only
+        self.env["superset.dashboard.dataset"]._sync_for(dashboard, client)  # Odoo knows first_chart's datasets
         known = set(dashboard.dataset_ids.mapped("superset_dataset_id"))
         self.assertNotIn(self.rls["datasets"]["orders"], known)
         old = self.token(self.multi, [self.A], dashboard=dashboard)
         for chart in ("orders_by_company", "catalog"):
-            superset_fixtures.add_chart_to_dashboard(client, self.rls["charts"][chart], superset_id)
+            self.live.fixtures.add_chart_to_dashboard(client, self.rls["charts"][chart], superset_id)
         new = self.token(self.multi, [self.A], dashboard=dashboard)
         self.assertNotEqual(old["token"], new["token"])
+
+        def rows(token, chart, dataset, columns=("company_id",)):
+            return self.live.fixtures.chart_data(
+                self.live.url, token, superset_id, self.rls["charts"][chart], self.rls["datasets"][dataset], columns
+            )
+
         for result in (old, new):
-            status, rows = superset_fixtures.chart_data(
-                self.live.url,
-                result["token"],
-                superset_id,
-                self.rls["charts"]["orders_by_company"],
-                self.rls["datasets"]["orders"],
-            )
+            status, seen = rows(result["token"], "orders_by_company", "orders")
             self.assertEqual(status, 200)
-            self.assertEqual(rows, [{"company_id": self.A, "Total": superset_fixtures.company_total(self.A)}])
-            status, rows = superset_fixtures.chart_data(
-                self.live.url,
-                result["token"],
-                superset_id,
-                self.rls["charts"]["catalog"],
-                self.rls["datasets"]["catalog"],
-                columns=("label",),
-            )
-            self.assertTrue(status != 200 or not rows, (status, rows))
+            self.assertEqual(seen, [{"company_id": self.A, "Total": self.live.fixtures.company_total(self.A)}])
+            status, seen = rows(result["token"], "catalog", "catalog", columns=("label",))
+            self.assertTrue(status != 200 or not seen, (status, seen))
         # The same request without the company rule would see every company: the test can fail.
         unfiltered = sign_guest_token(
             self.live.guest_secret,
@@ -155,14 +145,8 @@ class TestGuestTokenAgainstSuperset(GuestTokenMixin, TransactionCase):
             [],
             ttl=60,
         )[0]
-        status, rows = superset_fixtures.chart_data(
-            self.live.url,
-            unfiltered,
-            superset_id,
-            self.rls["charts"]["orders_by_company"],
-            self.rls["datasets"]["orders"],
-        )
-        self.assertEqual((status, len(rows)), (200, 100))
+        status, seen = rows(unfiltered, "orders_by_company", "orders")
+        self.assertEqual((status, len(seen)), (200, 100))
         self.configure_superset(token_reuse="1")
 
     def test_chart_added_in_superset_after_the_token_local_mode(self):
@@ -228,7 +212,7 @@ class TestGuestTokenAgainstSuperset(GuestTokenMixin, TransactionCase):
         self.assertEqual(self.mixed.failing_dataset_ids, catalog)
         result = self.token(self.user_a, [self.A], dashboard=self.mixed)
         self.assertEqual(self.visible_companies(result, self.mixed, chart="total"), {self.A})
-        status, rows = superset_fixtures.chart_data(
+        status, rows = self.live.fixtures.chart_data(
             self.live.url,
             result["token"],
             self.mixed.superset_dashboard_id,
@@ -253,7 +237,7 @@ class TestGuestTokenAgainstSuperset(GuestTokenMixin, TransactionCase):
         ):
             result = self.token(user, active, dashboard=shared)
             self.assertNotIn("error", result, result.get("error"))
-            status, rows = superset_fixtures.chart_data(
+            status, rows = self.live.fixtures.chart_data(
                 self.live.url,
                 result["token"],
                 shared.superset_dashboard_id,
@@ -272,7 +256,7 @@ class TestGuestTokenAgainstSuperset(GuestTokenMixin, TransactionCase):
         fresh, _ = sign_guest_token(*args, ttl=300)
         expired, _ = sign_guest_token(*args, ttl=60, now=time.time() - 3600)
         for token, expected in ((fresh, 200), (expired, 401)):
-            status, _rows = superset_fixtures.chart_data(
+            status, _rows = self.live.fixtures.chart_data(
                 self.live.url,
                 token,
                 self.dashboard.superset_dashboard_id,

@@ -51,6 +51,31 @@ function supersetAnswers(reachable) {
     );
 }
 
+/**
+ * Superset's embedded page, played on hoot's MessageChannel (a real cross-origin window
+ * cannot receive hoot's ports). Returns the guest tokens it is handed, in order.
+ */
+function playEmbeddedPage(iframe) {
+    const tokens = [];
+    Object.defineProperty(iframe, "contentWindow", {
+        value: {
+            postMessage(data, origin, [port]) {
+                expect(origin).toBe("http://superset.invalid");
+                port.addEventListener("message", ({ data: message }) => {
+                    if (message.method === "guestToken") {
+                        tokens.push(message.args.guestToken);
+                    } else if (message.method === "getScrollSize") {
+                        const size = { width: 800, height: 5000 };
+                        port.postMessage({ switchboardAction: "reply", messageId: message.messageId, result: size });
+                    }
+                });
+                port.start();
+            },
+        },
+    });
+    return tokens;
+}
+
 async function openDashboard() {
     await mountWithCleanup(WebClient);
     await getService("action").doAction({
@@ -78,25 +103,7 @@ test("embeds the page, renews the token before it expires, and stops everything 
     expect(iframe.getAttribute("sandbox")).toInclude("allow-scripts");
     expect(iframe.getAttribute("allow")).toInclude("fullscreen");
 
-    // Superset's embedded page, played on hoot's MessageChannel (a real cross-origin
-    // window cannot receive hoot's ports).
-    const tokens = [];
-    Object.defineProperty(iframe, "contentWindow", {
-        value: {
-            postMessage(data, origin, [port]) {
-                expect(origin).toBe("http://superset.invalid");
-                port.addEventListener("message", ({ data: message }) => {
-                    if (message.method === "guestToken") {
-                        tokens.push(message.args.guestToken);
-                    } else if (message.method === "getScrollSize") {
-                        const size = { width: 800, height: 5000 };
-                        port.postMessage({ switchboardAction: "reply", messageId: message.messageId, result: size });
-                    }
-                });
-                port.start();
-            },
-        },
-    });
+    const tokens = playEmbeddedPage(iframe);
     iframe.dispatchEvent(new Event("load"));
     iframe.dispatchEvent(new Event("load")); // loading twice must not schedule twice
     await advanceTime(100);
@@ -117,6 +124,36 @@ test("embeds the page, renews the token before it expires, and stops everything 
     expect(".o_elsewhere").toHaveCount(1);
     await advanceTime(600_000);
     expect(asked).toHaveLength(2); // no timer survived the action
+});
+
+test("a renewal refused for a while is retried; one the server says is final stops the dashboard", async () => {
+    const answers = [
+        tokenPayload(1),
+        { error: { code: "superset_unavailable", message: "Not answering.", retryable: true } },
+        tokenPayload(3),
+        { error: { code: "access_denied", message: "You are not allowed to see this dashboard.", retryable: false } },
+    ];
+    let asked = 0;
+    onRpc(ROUTE, () => answers[asked++]);
+    supersetAnswers(true);
+    await openDashboard();
+    const iframe = queryOne("iframe.o_superset_iframe");
+    const tokens = playEmbeddedPage(iframe);
+    iframe.dispatchEvent(new Event("load"));
+    await advanceTime(100);
+    await animationFrame();
+    await advanceTime(16_500); // the first renewal: refused, but the server says it may pass
+    await animationFrame();
+    expect(asked).toBe(2);
+    expect(".o_superset_dashboard").toHaveAttribute("data-status", "ready");
+    await advanceTime(10_000); // retried with backoff: a token again
+    await animationFrame();
+    expect(asked).toBe(3);
+    expect(tokens.at(-1)).toBe("token-3");
+    await advanceTime(20_000); // the next renewal: refused for good
+    await animationFrame();
+    expect(asked).toBe(4);
+    expect(".o_superset_error_message").toHaveText("You are not allowed to see this dashboard.");
 });
 
 test("a refusal shows the server's message and a Retry button", async () => {

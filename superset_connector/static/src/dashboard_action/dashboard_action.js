@@ -14,8 +14,6 @@ export const HANDSHAKE_TIMEOUT_MS = 15000;
 // How long the browser may take to reach Superset before it is called unavailable.
 export const PROBE_TIMEOUT_MS = 2500;
 const SIZE_POLL_MS = 1500;
-// Refusal codes a renewal retries (the server may answer next time); any other stops it.
-const TRANSIENT_ERRORS = ["superset_unavailable", "superset_error", "internal_error"];
 
 /**
  * A Superset dashboard inside the Odoo web client (client action
@@ -156,7 +154,7 @@ export class SupersetDashboardAction extends Component {
             this.channel.emitGuestToken(payload.token);
             return this.scheduleRefresh();
         }
-        if (payload?.error && !TRANSIENT_ERRORS.includes(payload.error.code)) {
+        if (payload?.error && !payload.error.retryable) {
             // The server refuses for good (access removed, dashboard archived...): say so.
             return this.fail(payload.error.code, payload.error.message);
         }
