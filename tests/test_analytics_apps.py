@@ -275,7 +275,8 @@ def _starter_script(superset, odoo_origin):
         "only_a, both = user('starter_a', [a]), user('starter_ab', [a, b])\n"
         "env.cr.commit()\n"
         "def token(u, active):\n"
-        "    return Dash.with_user(u).with_context(allowed_company_ids=active)._guest_token_response(sales.id, {})\n"
+        "    tokens = env['superset.guest.token'].with_user(u).with_context(allowed_company_ids=active)\n"
+        "    return tokens._response(sales.id, {})\n"
         "print('RESULT ' + json.dumps({\n"
         "    'first': first, 'second': second,\n"
         "    'starters': {d.name: d.superset_dashboard_id for d in Dash.search([])},\n"
@@ -423,8 +424,8 @@ def _connected_with_sales(stack, db, e2e_dir, superset, label, prices, extra="")
 _TOKEN_OF_LOGIN = (
     "def token(login):\n"
     "    u = env['res.users'].search([('login', '=', login)])\n"
-    "    return Dash.with_user(u).with_context(allowed_company_ids=u.company_ids.ids)"
-    "._guest_token_response(dashboard.id, {})\n"
+    "    return env['superset.guest.token'].with_user(u).with_context(allowed_company_ids=u.company_ids.ids)"
+    "._response(dashboard.id, {})\n"
 )
 
 

@@ -13,7 +13,7 @@ from .venvs import READY, cache_lock
 
 PINS = settings.REPO / "requirements" / "npm"
 NODE = {"/usr/bin/node": "nodejs", "/usr/bin/npm": "npm"}
-CHECKED = ("superset_connector/**/*.xml", "superset_connector/**/*.js")
+CHECKED = ("superset_connector/**/*.xml", "superset_connector/**/*.js", "tests/addons/**/*.xml")
 
 
 def tools():

@@ -9,7 +9,7 @@ import os
 import shutil
 import subprocess
 
-from . import debian, odoo, settings
+from . import debian, node, odoo, settings
 from .console import SetupError, step
 from .stack import setup
 from .venvs import python_of
@@ -20,7 +20,7 @@ MODULE = "superset_connector"
 
 def lint(stack=None):
     stack = stack or setup()
-    step("Lint: ruff check, ruff format --check, pylint-odoo")
+    step("Lint: ruff check, ruff format --check, pylint-odoo, prettier --check")
     bin_dir = stack.odoo_venv / "bin"
     env = odoo.odoo_env(stack.odoo_path)
     checks = [
@@ -29,8 +29,19 @@ def lint(stack=None):
         [str(bin_dir / "pylint"), "--rcfile=.pylintrc", MODULE],
     ]
     failed = [argv for argv in checks if subprocess.run(argv, cwd=settings.REPO, env=env, check=False).returncode]
-    if failed:
-        raise SetupError("lint failed: " + "; ".join(" ".join(a[0:2]).split("/")[-1] for a in failed))
+    names = [" ".join(a[0:2]).split("/")[-1] for a in failed]
+    if not node.prettier():
+        names.append("prettier (make format applies it)")
+    if names:
+        raise SetupError("lint failed: " + "; ".join(names))
+
+
+def format_code():
+    """What lint checks for style, applied: ruff format and prettier --write."""
+    stack = setup()
+    ruff = stack.odoo_venv / "bin" / "ruff"
+    formatted = subprocess.run([str(ruff), "format", "--no-cache", "."], cwd=settings.REPO, check=False).returncode
+    return 0 if node.prettier(write=True) and not formatted else 1
 
 
 def bench(name=None):

@@ -1,11 +1,7 @@
 import { describe, expect, test } from "@odoo/hoot";
 import { advanceTime, tick } from "@odoo/hoot-mock";
 import { EmbeddedChannel, embeddedUrl } from "@superset_connector/dashboard_action/embedded_channel";
-import {
-    refreshDelay,
-    remainingLifetime,
-    retryDelay,
-} from "@superset_connector/dashboard_action/token_schedule";
+import { refreshDelay, remainingLifetime, retryDelay } from "@superset_connector/dashboard_action/token_schedule";
 
 describe.current.tags("desktop");
 
@@ -146,9 +142,7 @@ describe("embedded channel", () => {
             show_filters: false,
             expand_filters: true,
         });
-        expect(url).toBe(
-            "https://bi.example.com/embedded/abc-123?uiConfig=9&show_filters=false&expand_filters=true"
-        );
+        expect(url).toBe("https://bi.example.com/embedded/abc-123?uiConfig=9&show_filters=false&expand_filters=true");
     });
 
     test("the embedded URL asks Superset for the user's language", () => {

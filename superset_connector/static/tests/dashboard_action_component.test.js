@@ -2,13 +2,7 @@ import { describe, expect, test } from "@odoo/hoot";
 import { queryOne } from "@odoo/hoot-dom";
 import { advanceTime, animationFrame } from "@odoo/hoot-mock";
 import { Component, xml } from "@odoo/owl";
-import {
-    defineModels,
-    getService,
-    mountWithCleanup,
-    onRpc,
-    webModels,
-} from "@web/../tests/web_test_helpers";
+import { defineModels, getService, mountWithCleanup, onRpc, webModels } from "@web/../tests/web_test_helpers";
 import { registry } from "@web/core/registry";
 import { WebClient } from "@web/webclient/webclient";
 
@@ -47,7 +41,7 @@ function supersetAnswers(reachable) {
             }
             return new Response("OK");
         },
-        { pure: true }
+        { pure: true },
     );
 }
 
@@ -159,7 +153,7 @@ test("a renewal refused for a while is retried; one the server says is final sto
 test("a refusal shows the server's message and a Retry button", async () => {
     let refuse = true;
     onRpc(ROUTE, () =>
-        refuse ? { error: { code: "no_company", message: "Select one of your companies." } } : tokenPayload(1)
+        refuse ? { error: { code: "no_company", message: "Select one of your companies." } } : tokenPayload(1),
     );
     supersetAnswers(true);
     await openDashboard();

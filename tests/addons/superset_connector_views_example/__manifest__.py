@@ -1,4 +1,4 @@
-{  # noqa: B018 (a manifest is one expression)
+{
     "name": "Superset Connector: Views Example",
     "summary": "Test addon: an analytics view of its own, and a column added to the shipped sales views",
     "version": "18.0.1.0.0",

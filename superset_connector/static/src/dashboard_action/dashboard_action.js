@@ -61,7 +61,7 @@ export class SupersetDashboardAction extends Component {
         if (!(await this.supersetReachable(payload.superset_url))) {
             return this.fail(
                 "superset_unavailable",
-                _t("Superset is unavailable: your browser cannot reach %s. Retry in a moment.", payload.superset_url)
+                _t("Superset is unavailable: your browser cannot reach %s. Retry in a moment.", payload.superset_url),
             );
         }
         this.accept(payload);
@@ -162,7 +162,7 @@ export class SupersetDashboardAction extends Component {
             // The token has expired and renewing keeps failing: the dashboard stops answering.
             return this.fail(
                 payload?.error?.code || "network",
-                payload?.error?.message || _t("The dashboard's access could not be renewed. Retry.")
+                payload?.error?.message || _t("The dashboard's access could not be renewed. Retry."),
             );
         }
         this.refreshTimer = this.later(() => this.refreshToken(attempt + 1), retryDelay(attempt));
@@ -193,14 +193,16 @@ export class SupersetDashboardAction extends Component {
     async diagnose() {
         let result;
         try {
-            result = await rpc(`/superset_connector/dashboards/${this.dashboardId}/diagnose`, { context: user.context });
+            result = await rpc(`/superset_connector/dashboards/${this.dashboardId}/diagnose`, {
+                context: user.context,
+            });
         } catch {
             result = null;
         }
         if (!this.destroyed) {
             this.fail(
                 result?.code || "embedding_failed",
-                result?.message || _t("Superset's embedded page did not answer. Retry, or ask your administrator.")
+                result?.message || _t("Superset's embedded page did not answer. Retry, or ask your administrator."),
             );
         }
     }

@@ -32,11 +32,9 @@ export class EmbeddedChannel {
         this.onPortMessage = (event) => this._onMessage(event.data);
         this.port.addEventListener("message", this.onPortMessage);
         this.port.start(); // needed with addEventListener (onmessage would start it implicitly)
-        this.targetWindow.postMessage(
-            { type: COMMS_MESSAGE_TYPE, handshake: "port transfer" },
-            this.targetOrigin,
-            [channel.port2]
-        );
+        this.targetWindow.postMessage({ type: COMMS_MESSAGE_TYPE, handshake: "port transfer" }, this.targetOrigin, [
+            channel.port2,
+        ]);
     }
 
     /** Give the embedded page a guest token (the first one, or a fresh one). */
