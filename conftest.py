@@ -1,7 +1,7 @@
 """Fixtures shared by the addon tests (superset_connector/tests) and the end-to-end tests.
 
 Nothing here starts a server unless a selected test asks for it: `pytest
-tests/test_bundle_reader.py` starts no server and needs no database.
+superset_connector/services/tests` starts no server and needs no database.
 
 Two real Superset servers start once per pytest session, on the first test that asks for
 them, on free ports, from copies of the bootstrapped metadata: a correctly configured one,

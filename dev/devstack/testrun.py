@@ -100,8 +100,9 @@ def test(pytest_args=()):
             python_of(stack.odoo_venv),
             "-m",
             "pytest",
-            f"{MODULE}/tests",
+            MODULE,  # its tests/ (Odoo) and services/tests/ (pure)
             "tests",
+            "dev/devstack/tests",
             f"--odoo-config={conf}",
             f"--odoo-database={unit_db}",
             "--odoo-log-level=warn",

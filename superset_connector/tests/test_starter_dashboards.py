@@ -10,8 +10,8 @@ from .common import SupersetCommonMixin
 @tagged("post_install", "-at_install")
 class TestStarterDashboards(SupersetCommonMixin, TransactionCase):
     """Who may create the starter dashboards and what they are told when they cannot.
-    (Built against the real Superset: tests/test_superset_content.py and
-    tests/test_analytics_apps.py.)"""
+    (Built against the real Superset: tests/live/test_superset_content.py and
+    tests/e2e/test_analytics_apps.py.)"""
 
     @classmethod
     def setUpClass(cls):

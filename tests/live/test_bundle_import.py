@@ -5,10 +5,10 @@ datasets the main one already has. Re-importing brings the new version; files th
 not usable bundles and bundles reading outside the target are refused with the reason,
 leaving Superset as it was: files smuggled in by path tricks, duplicates, alias bombs,
 wrong types and connections to other databases included (the reader's cases without a
-server: test_bundle_reader.py).
+server: superset_connector/services/tests/test_bundle_reader.py).
 
 The same, through Odoo (a bundle record, the sync, row-level security per company), is in
-test_analytics_apps.py."""
+tests/e2e/test_analytics_apps.py."""
 
 import io
 import json

@@ -22,8 +22,8 @@ class TestDashboardBundle(SupersetCommonMixin, TransactionCase):
     """Dashboard bundles in Odoo against the real Superset: exported from a registered
     dashboard, checked on upload, refused with the reason kept on the bundle, and who may
     do what. (A bundle from another Superset imported onto the analytics views, with
-    row-level security per company: tests/test_analytics_apps.py; the file work itself:
-    tests/test_dashboard_bundle.py.)"""
+    row-level security per company: tests/e2e/test_analytics_apps.py; the file work itself:
+    tests/live/test_bundle_import.py.)"""
 
     @classmethod
     def setUpClass(cls):

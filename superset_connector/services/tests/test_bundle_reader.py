@@ -5,7 +5,7 @@ what reaches Superset is written again from the files read, nothing else.
 
 The export built here has the shape of Superset 6.1's dashboard export (its
 commands/*/export.py): metadata.yaml, dashboards/, charts/, datasets/<database>/ and
-databases/ in one folder; the same against real Superset servers: test_dashboard_bundle.py."""
+databases/ in one folder; the same against real Superset servers: tests/live/test_bundle_import.py."""
 
 import io
 import time

@@ -1,7 +1,7 @@
 """Dashboard bundles in a real Chromium against the real Odoo server: a manager uploads a
 dashboard export in the form and sees what it holds; a file that is not one is refused
 on save with the reason; importing before Superset reads the analytics views says what
-to do. (The import itself, end to end: test_analytics_apps.py.)"""
+to do. (The import itself, end to end: tests/e2e/test_analytics_apps.py.)"""
 
 import pytest
 from browser_helpers import log_in, wait
