@@ -2,6 +2,8 @@ from odoo import models
 
 
 class IrModuleModule(models.Model):
+    """Odoo's modules, extended: an uninstall first drops the analytics views reading them."""
+
     _inherit = "ir.module.module"
 
     # --- overrides ------------------------------------------------------------------

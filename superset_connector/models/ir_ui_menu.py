@@ -2,6 +2,8 @@ from odoo import models
 
 
 class IrUiMenu(models.Model):
+    """Odoo's menus, extended: a dashboard's menu is hidden from users who may not read it."""
+
     _inherit = "ir.ui.menu"
 
     def _load_menus_blacklist(self):

@@ -20,6 +20,9 @@ def _secret_state(env, source):
 
 
 class ResConfigSettings(models.TransientModel):
+    """Odoo's Settings, extended: the Superset section (values checked on save; secrets
+    write-only)."""
+
     _inherit = "res.config.settings"
 
     # --- fields ---------------------------------------------------------------------

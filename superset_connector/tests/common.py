@@ -123,28 +123,20 @@ class SupersetCommonMixin:
         env = cls.env
         cls.company_a = env.ref("base.main_company")
         cls.company_b = env["res.company"].create({"name": "Superset Test B"})
-        both = [Command.set([cls.company_a.id, cls.company_b.id])]
-        cls.manager = new_test_user(
-            env,
-            "sc_manager",
-            groups="base.group_user,superset_connector.group_superset_manager",
-            company_id=cls.company_a.id,
-            company_ids=both,
-        )
-        cls.user_a = new_test_user(
-            env,
-            "sc_user_a",
-            groups="base.group_user,superset_connector.group_superset_user",
-            company_id=cls.company_a.id,
-            company_ids=[Command.set([cls.company_a.id])],
-        )
-        cls.user_b = new_test_user(
-            env,
-            "sc_user_b",
-            groups="base.group_user,superset_connector.group_superset_user",
-            company_id=cls.company_b.id,
-            company_ids=[Command.set([cls.company_b.id])],
-        )
+        manager, user = "superset_connector.group_superset_manager", "superset_connector.group_superset_user"
+        for attribute, login, group, companies in (
+            ("manager", "sc_manager", manager, cls.company_a | cls.company_b),
+            ("user_a", "sc_user_a", user, cls.company_a),
+            ("user_b", "sc_user_b", user, cls.company_b),
+        ):
+            test_user = new_test_user(
+                env,
+                login,
+                groups=f"base.group_user,{group}",
+                company_id=companies[0].id,
+                company_ids=[Command.set(companies.ids)],
+            )
+            setattr(cls, attribute, test_user)
         cls.outsider = new_test_user(env, "sc_outsider", groups="base.group_user", company_id=cls.company_a.id)
         cls.sales_group = env["res.groups"].create({"name": "Superset Test Sales Team"})
         cls.finance_group = env["res.groups"].create({"name": "Superset Test Finance Team"})

@@ -16,7 +16,7 @@ import zipfile
 import pytest
 import yaml
 
-from odoo.addons.superset_connector.services import dashboard_bundle as bundles
+from .. import dashboard_bundle as bundles
 
 ROOT = "dashboard_export_20250101T000000/"
 DASHBOARD = "dashboards/RLS_sales_1.yaml"

@@ -3,7 +3,7 @@
 
 import json
 
-from odoo.addons.superset_connector.services.superset_cache import (
+from ..superset_cache import (
     STAMP_KEY,
     datasets_reading,
     stamped_extra,

@@ -10,14 +10,14 @@ import time
 
 import pytest
 
-from odoo.addons.superset_connector.services.circuit_breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
-from odoo.addons.superset_connector.services.errors import (
-    SupersetUnavailable,
-)
-from odoo.addons.superset_connector.services.superset_client import SupersetClient, rison
-
 from devstack import settings
 from devstack.procs import free_port
+
+from ..circuit_breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
+from ..errors import (
+    SupersetUnavailable,
+)
+from ..superset_client import SupersetClient, rison
 
 
 def make_client(url, **kwargs):

@@ -1,7 +1,7 @@
 """What Connect Superset sends (services/analytics_provisioning.py), with no server: the
 password never in the target's text, PostgreSQL's refusals in plain words."""
 
-from odoo.addons.superset_connector.services import analytics_provisioning as provisioning
+from .. import analytics_provisioning as provisioning
 
 
 def test_password_never_shows_in_the_target():

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from odoo.addons.superset_connector.services import superset_content as content
-
 from devstack import settings
+
+from .. import superset_content as content
 
 ANALYTICS_VIEW_DATA = settings.REPO / "superset_connector" / "data" / "superset_analytics_view_data.xml"
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from odoo.addons.superset_connector.services.superset_locale import superset_locale
+from ..superset_locale import superset_locale
 
 
 @pytest.mark.parametrize(
