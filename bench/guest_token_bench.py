@@ -93,15 +93,7 @@ def main():
         )
         server = odoo_stack.start(stack.odoo_venv, stack.odoo_path, db, odoo_port, work / "odoo")
         odoo = Odoo(f"http://127.0.0.1:{odoo_port}", db)
-        odoo.call("ir.config_parameter", "set_param", "web.base.url", f"http://127.0.0.1:{odoo_port}")
-        odoo.set_params(
-            url=instance.url,
-            username=user,
-            password=password,
-            guest_token_secret=instance.guest_token_secret,
-            guest_token_audience=superset_stack.GUEST_AUDIENCE,
-            token_mode="local",
-        )
+        odoo.use_superset(instance, token_mode="local")
         odoo.call("superset.dashboard", "action_sync_from_superset")
         (dashboard,) = odoo.call(
             "superset.dashboard",

@@ -6,6 +6,9 @@ import time
 
 import requests
 
+from devstack import settings
+from devstack import superset as superset_stack
+
 TIMEOUT = 120
 
 
@@ -51,6 +54,21 @@ class OdooRpc:
     def set_params(self, **values):
         for key, value in values.items():
             self.call("ir.config_parameter", "set_param", f"superset_connector.{key}", value)
+
+    def use_superset(self, superset, **params):
+        """Point this Odoo at a Superset the harness started (a devstack Instance), as an
+        integrator would: its own address (web.base.url), the service account, the
+        guest-token secret and audience, and any other settings given."""
+        user, password = settings.superset_admin()
+        self.call("ir.config_parameter", "set_param", "web.base.url", self.url)
+        self.set_params(
+            url=superset.url,
+            username=user,
+            password=password,
+            guest_token_secret=superset.guest_token_secret,
+            guest_token_audience=superset_stack.GUEST_AUDIENCE,
+            **params,
+        )
 
     def route(self, path, **params):
         """POST a JSON route; returns (result, milliseconds)."""

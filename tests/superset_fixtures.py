@@ -34,6 +34,17 @@ SUM_AMOUNT = {
 }
 
 
+# A table chart of the total per company, as the embedded page asks for it.
+TOTAL_BY_COMPANY = {
+    "viz_type": "table",
+    "query_mode": "aggregate",
+    "groupby": ["company_id"],
+    "metrics": [SUM_AMOUNT],
+    "adhoc_filters": [],
+    "row_limit": 1000,
+}
+
+
 def create_source_database(name):
     postgres.drop_db(name)
     postgres.psql(f'CREATE DATABASE "{name}"')
@@ -102,14 +113,7 @@ def build_content(client, source_db, db_user, db_password, host="127.0.0.1", por
         client,
         "Sales by company",
         datasets["sales"],
-        {
-            "viz_type": "table",
-            "query_mode": "aggregate",
-            "groupby": ["company_id"],
-            "metrics": [SUM_AMOUNT],
-            "adhoc_filters": [],
-            "row_limit": 1000,
-        },
+        TOTAL_BY_COMPANY,
     )
     catalog = _chart(
         client,
@@ -121,14 +125,7 @@ def build_content(client, source_db, db_user, db_password, host="127.0.0.1", por
         client,
         "Orders by company",
         datasets["orders"],
-        {
-            "viz_type": "table",
-            "query_mode": "aggregate",
-            "groupby": ["company_id"],
-            "metrics": [SUM_AMOUNT],
-            "adhoc_filters": [],
-            "row_limit": 1000,
-        },
+        TOTAL_BY_COMPANY,
     )
     shared = _chart(
         client,

@@ -80,8 +80,8 @@ class SupersetGuestToken(models.AbstractModel):
         audit = self._audit_values(client, "diagnose")
         try:
             with self.env.cr.savepoint(flush=False):
-                self._diagnose(dashboard_id, client, audit)
-        except Refused as exc:
+                result = self._refusal(self._diagnose(dashboard_id, client, audit), audit)
+        except Refused as exc:  # the user may not see the dashboard at all, or nothing is set up
             result = self._refusal(exc, audit)
         except Exception as exc:  # likewise
             result = self._unexpected(exc, audit, dashboard_id)
@@ -305,8 +305,8 @@ class SupersetGuestToken(models.AbstractModel):
 
     @api.model
     def _diagnose(self, dashboard_id, client, audit):
-        """Raises the Refused that says why Superset's page does not show (EMBEDDING_FAILED
-        with what to change, or why the user may not see the dashboard at all)."""
+        """What keeps Superset's page from showing: an EMBEDDING_FAILED Refused saying what
+        to change (raised instead when the user may not see the dashboard at all)."""
         dashboard, companies = self._dashboard_and_companies(dashboard_id, client)
         audit.update(dashboard_id=dashboard.id, company_ids=companies)
         connector = self.env["superset.connector"]
@@ -317,7 +317,7 @@ class SupersetGuestToken(models.AbstractModel):
             raise self._not_configured(str(exc)) from exc
         with superset.deadline(settings.token_deadline):
             problem = diagnose_embedding(superset, dashboard.sudo().embedded_uuid, connector._odoo_origin())
-        raise Refused(
+        return Refused(
             refusals.EMBEDDING_FAILED,
             self.env._(
                 "Superset does not let Odoo show this dashboard here (a setting of Superset or of the network): "

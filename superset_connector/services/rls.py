@@ -183,8 +183,12 @@ def render_clause(template, values):
 
 
 def company_rule(company_ids):
-    """The token's company rule: global, so no dataset escapes it."""
-    return {"clause": render_clause(COMPANY_CLAUSE, {"company_ids": company_ids})}
+    """The token's company rule: global, so no dataset escapes it. Made on every token:
+    the constant clause needs no checks, only the integers."""
+    ids = sorted({int(company) for company in company_ids})
+    if not ids:
+        raise ClauseTemplateError(_("No value for %(placeholders)s.", placeholders="company_ids"))
+    return {"clause": COMPANY_CLAUSE.format(company_ids=",".join(map(str, ids)))}
 
 
 def summarize(rules):

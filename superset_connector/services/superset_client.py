@@ -230,10 +230,10 @@ class SupersetClient:
         wait (connecting, the answer, the login lock, a retry's backoff) is cut to what is
         left, and once nothing is left the call fails as SupersetUnavailable. For a user
         waiting on a page: a hung Superset costs them `seconds`, not the read timeout."""
-        previous = getattr(self._local, "deadline", None)
+        previous = getattr(self._local, "deadline", None)  # (ends, seconds) of an outer block
         ends = time.monotonic() + seconds
-        self._local.deadline = ends if previous is None else min(previous, ends)
-        self._local.budget = seconds if previous is None else getattr(self._local, "budget", seconds)
+        if previous is None or ends < previous[0]:
+            self._local.deadline = (ends, seconds)
         try:
             yield
         finally:
@@ -241,11 +241,11 @@ class SupersetClient:
 
     def _remaining(self):
         """Seconds left before this thread's deadline; None without one."""
-        ends = getattr(self._local, "deadline", None)
-        return None if ends is None else ends - time.monotonic()
+        deadline = getattr(self._local, "deadline", None)
+        return None if deadline is None else deadline[0] - time.monotonic()
 
     def _deadline_passed(self):
-        seconds = f"{getattr(self._local, 'budget', 0):g}"
+        seconds = f"{self._local.deadline[1]:g}"
         return SupersetUnavailable(
             _(
                 "Superset is unavailable at %(url)s: no answer within %(seconds)s s.",

@@ -18,9 +18,6 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from devstack import settings
-from devstack import superset as superset_stack
-
 PASSWORD = "browser-test-pw"
 
 
@@ -29,17 +26,7 @@ def site(odoo_server, superset, rls_content):
     """The e2e Odoo set up as an integrator would: settings, companies, users, the RLS
     dashboard synced and offered to every Superset user."""
     admin = OdooRpc(odoo_server.url, odoo_server.db)
-    admin.call("ir.config_parameter", "set_param", "web.base.url", odoo_server.url)
-    user, password = settings.superset_admin()
-    admin.set_params(
-        url=superset.url,
-        username=user,
-        password=password,
-        token_mode="local",
-        guest_token_secret=superset.guest_token_secret,
-        guest_token_audience=superset_stack.GUEST_AUDIENCE,
-        token_ttl=300,
-    )
+    admin.use_superset(superset, token_mode="local", token_ttl=300)
     first = 1
     second, third = (admin.call("res.company", "create", {"name": f"Browser company {n}"}) for n in (2, 3))
     user_group = admin.ref("superset_connector.group_superset_user")

@@ -18,8 +18,6 @@ import time
 import pytest
 from odoo_rpc import OdooRpc
 
-from devstack import settings
-from devstack import superset as superset_stack
 from devstack.procs import free_port
 
 DEADLINE_S = 2.0
@@ -29,18 +27,8 @@ SLACK_S = 0.5  # Odoo's own time on the request, on a loaded 2-core machine
 @pytest.fixture(scope="module")
 def site(odoo_server, superset, rls_content):
     admin = OdooRpc(odoo_server.url, odoo_server.db)
-    admin.call("ir.config_parameter", "set_param", "web.base.url", odoo_server.url)
-    user, password = settings.superset_admin()
-    admin.set_params(
-        url=superset.url,
-        username=user,
-        password=password,
-        guest_token_secret=superset.guest_token_secret,
-        guest_token_audience=superset_stack.GUEST_AUDIENCE,
-        token_deadline=DEADLINE_S,
-        read_timeout=30,
-        token_reuse="0",  # every call asks Superset in API mode
-    )
+    # token_reuse 0: in API mode, every call asks Superset.
+    admin.use_superset(superset, token_deadline=DEADLINE_S, read_timeout=30, token_reuse="0")
     admin.call("superset.dashboard", "action_sync_from_superset")
     (dashboard,) = admin.call(
         "superset.dashboard", "search", [["superset_dashboard_id", "=", rls_content["dashboards"]["sales"]]]
