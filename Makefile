@@ -2,17 +2,18 @@
 # Everything is done by dev/devstack (Python standard library only); see README.md.
 
 PYTHON ?= python3
+PROFILE ?= default
 DEVSTACK = PYTHONPATH=dev $(PYTHON) -m devstack
 
 .PHONY: demo test stop lint format setup bench pot
 
-demo:  ## set up everything, run Odoo + Superset with demo data (Ctrl-C stops)
-	@$(DEVSTACK) demo
+demo:  ## set up everything, run Odoo + Superset with demo data (Ctrl-C stops); PROFILE=production for workers, Redis, Celery, a standby
+	@$(DEVSTACK) demo --profile $(PROFILE)
 
 test:  ## set up what tests need, lint, run every test
 	@$(DEVSTACK) test $(PYTEST_ARGS)
 
-stop:  ## stop the demo servers
+stop:  ## stop what the demo started
 	@$(DEVSTACK) stop
 
 lint:  ## ruff + pylint-odoo + prettier (XML, JavaScript)

@@ -26,6 +26,9 @@ GUEST_PERMISSIONS = [
     ("can_drill", "Dashboard"),
     ("can_get_drill_info", "Dataset"),
     ("can_log", "Superset"),
+    # With GLOBAL_ASYNC_QUERIES the embedded page polls /api/v1/async_event/ for its
+    # charts' results: without this, a guest's charts never load.
+    ("can_list", "AsyncEventsRestApi"),
 ]
 # The embedded page's translations (/superset/language_pack/<locale>/), nothing else.
 PUBLIC_PERMISSIONS = [("can_language_pack", "Superset")]

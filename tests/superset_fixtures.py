@@ -13,6 +13,8 @@ dashboards, "RLS sales" (sales charts + a native filter on regions), "RLS mixed"
 total + the catalog table) and "RLS shared" (the shared labels only).
 """
 
+import time
+
 import requests
 
 from odoo.addons.superset_connector.services.superset_content import Cell
@@ -214,3 +216,38 @@ def chart_result(
 
 def drop(source_db):
     postgres.drop_db(source_db)
+
+
+def async_chart_rows(url, guest_token, dashboard_id, chart_id, dataset_id, columns=("company_id",), timeout=60):
+    """What a guest sees with GLOBAL_ASYNC_QUERIES on, step by step as the embedded page
+    does it: POST /api/v1/chart/data answers 202 with a job (once the async-query cookie is
+    set, by any earlier answer of Superset's), /api/v1/async_event/ tells when the Celery
+    worker is done, the result is read from its URL.
+
+    Returns (the 202 job, the result's rows, the result's URL); raises AssertionError when
+    a step fails."""
+    metrics = [SUM_AMOUNT] if columns == ("company_id",) else []
+    session = requests.Session()
+    session.headers.update({"X-GuestToken": guest_token, "Accept": "application/json"})
+    body = chart_data_body(dashboard_id, chart_id, dataset_id, columns, metrics, force=True)
+    response = session.post(f"{url}/api/v1/chart/data", json=body, timeout=timeout)
+    if response.status_code == 401 and "async-token" in session.cookies:  # the cookie came with the refusal
+        response = session.post(f"{url}/api/v1/chart/data", json=body, timeout=timeout)
+    assert response.status_code == 202, (response.status_code, response.text[:300])
+    job = response.json()
+    deadline = time.monotonic() + timeout
+    last_id = None
+    while time.monotonic() < deadline:
+        params = {"last_id": last_id} if last_id else {}
+        events = session.get(f"{url}/api/v1/async_event/", params=params, timeout=timeout)
+        assert events.status_code == 200, (events.status_code, events.text[:300])
+        for event in events.json()["result"]:
+            last_id = event["id"]
+            if event["job_id"] != job["job_id"]:
+                continue
+            assert event["status"] == "done", event
+            result = session.get(f"{url}{event['result_url']}", timeout=timeout)
+            assert result.status_code == 200, (result.status_code, result.text[:300])
+            return job, result.json()["result"][0]["data"], event["result_url"]
+        time.sleep(0.3)
+    raise AssertionError(f"async job {job['job_id']} not done within {timeout}s")

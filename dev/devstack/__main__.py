@@ -13,7 +13,13 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("setup", help="PostgreSQL, Odoo source, venvs, template databases, Superset metadata")
     demo_parser = commands.add_parser("demo", help="set up and run Odoo + Superset with demo data")
-    demo_parser.add_argument("--detach", action="store_true", help="return once both servers answer")
+    demo_parser.add_argument("--detach", action="store_true", help="return once every server answers")
+    demo_parser.add_argument(
+        "--profile",
+        default="default",
+        choices=("default", "production"),
+        help="default: Odoo threaded, one Superset process; production: workers, Redis, Celery, a standby",
+    )
     commands.add_parser("stop", help="stop the demo servers")
     commands.add_parser("lint", help="ruff, pylint-odoo and prettier")
     commands.add_parser("format", help="ruff format and prettier --write: what lint checks, applied")
@@ -35,7 +41,7 @@ def main(argv=None):
             stack.superset_metadata()
             return 0
         if args.command == "demo":
-            return demo.start(detach=args.detach)
+            return demo.start(detach=args.detach, profile=args.profile)
         if args.command == "stop":
             return demo.stop()
         if args.command == "bench":

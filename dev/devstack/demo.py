@@ -1,10 +1,22 @@
-"""`make demo`: the demo database, both servers, the banner; `make stop`."""
+"""`make demo` (PROFILE=default or production): the demo database, the servers, the
+banner; `make stop`.
 
+The default profile runs Odoo threaded and one Superset process with SQLite metadata.
+The production profile runs what production does (dev/devstack/production.py): Odoo's
+prefork workers behind nginx, Superset's gunicorn workers with PostgreSQL metadata,
+Redis caches, Celery and async queries, reading the analytics views from a standby.
+Each profile has its own demo database and Superset metadata; what was started is
+recorded in .run/demo/started.json, and `make stop` stops exactly that.
+"""
+
+import json
 import signal
 import subprocess
 import time
+from pathlib import Path
 
-from . import odoo, postgres, settings, superset
+from . import odoo, postgres, production, settings, superset
+from . import redis as redis_stack
 from .console import SetupError, info, step, warn
 from .procs import pick_port, stop_pidfile
 from .stack import setup
@@ -12,15 +24,16 @@ from .stack import setup
 DEMO_DIR = settings.RUN_DIR / "demo"
 ODOO_DIR = DEMO_DIR / "odoo"
 SUPERSET_DIR = DEMO_DIR / "superset"
+STARTED = DEMO_DIR / "started.json"
 DEMO_DATA = settings.REPO / "dev" / "demo_data.py"
 DEMO_SUPERSET = settings.REPO / "dev" / "demo_superset.py"
 MODULE = "superset_connector"
 
 
-def _prepare_database(stack, db, superset_instance):
+def _prepare_database(stack, db, superset_instance, odoo_options):
     """First run: copy the apps template and install the addon; later runs: update it."""
     log = ODOO_DIR / "logs" / "setup.log"
-    config = odoo.write_config(ODOO_DIR / "setup.conf", stack.odoo_path, db=db)
+    config = odoo.write_config(ODOO_DIR / "setup.conf", stack.odoo_path, db=db, extra=odoo_options)
     if not postgres.db_exists(db):
         step(f"Creating the demo database {db} with {MODULE}")
         odoo.install(stack, stack.template("apps"), db, log)
@@ -77,74 +90,160 @@ def _superset_content(stack, odoo_port):
         warn(f"The demo dashboard could not be built (the rest of the demo works); see {log}")
 
 
-def start(detach=False):
+def start(detach=False, profile="default"):
+    if profile not in production.PROFILES:
+        raise SetupError(f"Unknown PROFILE={profile!r}: use one of {', '.join(production.PROFILES)}.")
     stop(quiet=True)
     stack = setup()
     odoo_port = pick_port(settings.odoo_port(), "Odoo", "ODOO_PORT")
     superset_port = pick_port(settings.superset_port(), "Superset", "SUPERSET_PORT")
     if superset_port == odoo_port:
         raise SetupError("ODOO_PORT and SUPERSET_PORT must differ.")
-    db = settings.demo_db()
-    instance = superset.Instance(SUPERSET_DIR, superset_port, odoo_port)
-    instance.prepare(stack.superset_venv)  # the demo database needs its secrets
-    _prepare_database(stack, db, instance)
-    step(f"Starting Superset on {instance.url}")
-    instance.start(stack.superset_venv)
-    _superset_content(stack, odoo_port)
-    step(f"Starting Odoo on http://127.0.0.1:{odoo_port}")
+    started = {"profile": profile, "pidfiles": [], "standby": None}
+    parts = {}
     try:
-        odoo_server = odoo.start(
-            stack.odoo_venv, stack.odoo_path, db, odoo_port, ODOO_DIR, extra_args=["--max-cron-threads", "1"]
-        )
-    except SetupError:
-        instance.stop()
+        if profile == "production":
+            parts = _start_production_services(started)
+            db = f"{settings.demo_db()}_production"
+            instance = superset.ProductionInstance(
+                DEMO_DIR / "superset-production", superset_port, odoo_port, parts["redis"], f"{db}_superset"
+            )
+            # Superset reads the analytics views from the standby (the addon's analytics host/port).
+            odoo_options = {
+                "superset_connector_analytics_db_host": parts["standby"].host,
+                "superset_connector_analytics_db_port": parts["standby"].port,
+            }
+        else:
+            db = settings.demo_db()
+            instance = superset.Instance(SUPERSET_DIR, superset_port, odoo_port)
+            odoo_options = {}
+        instance.prepare(stack.superset_venv)  # the demo database needs its secrets
+        _prepare_database(stack, db, instance, odoo_options)
+        step(f"Starting Superset on {instance.url}")
+        _record(started, *_pidfiles_of(instance))
+        instance.start(stack.superset_venv)
+        _superset_content(stack, odoo_port)
+        step(f"Starting Odoo on http://127.0.0.1:{odoo_port}")
+        if profile == "production":
+            workers = parts["workers"] = production.OdooWorkers(ODOO_DIR, odoo_port, workers=2, options=odoo_options)
+            _record(started, workers.server.pidfile, workers.proxy.server.pidfile)
+            workers.start(stack.odoo_venv, stack.odoo_path, db)
+            watched = [workers.server, workers.proxy.server, *_servers_of(instance)]
+        else:
+            odoo_server = odoo.server(ODOO_DIR)
+            _record(started, odoo_server.pidfile)
+            odoo_server = odoo.start(
+                stack.odoo_venv, stack.odoo_path, db, odoo_port, ODOO_DIR, extra_args=["--max-cron-threads", "1"]
+            )
+            watched = [odoo_server, instance.server]
+    except BaseException:
+        stop(quiet=True)
         raise
-    _banner(db, odoo_port, instance)
+    _banner(db, odoo_port, instance, parts)
     if detach:
         return 0
-    return _wait(odoo_server, instance)
+    return _wait(watched)
 
 
-def _banner(db, odoo_port, instance):
+def _start_production_services(started):
+    """Redis and the PostgreSQL standby, before anything that needs them."""
+    from . import replica  # noqa: PLC0415 TEMPORARY until replica.py lands
+
+    found = redis_stack.ensure(DEMO_DIR / "redis")
+    if found.ours:
+        _record(started, found.server.pidfile)
+    port = pick_port(settings.standby_port(), "the PostgreSQL standby", "SC_STANDBY_PORT")
+    standby = replica.Standby(DEMO_DIR / "standby", port)
+    started["standby"] = {"folder": str(standby.folder), "port": port}
+    _save(started)
+    step(f"Starting the PostgreSQL standby on 127.0.0.1:{port} (streaming from the primary)")
+    standby.start()
+    return {"redis": found, "standby": standby}
+
+
+def _servers_of(instance):
+    extra = [instance.celery_worker, instance.celery_beat] if isinstance(instance, superset.ProductionInstance) else []
+    return [instance.server, *extra]
+
+
+def _pidfiles_of(instance):
+    return [server.pidfile for server in _servers_of(instance)]
+
+
+def _record(started, *pidfiles):
+    started["pidfiles"].extend(str(p) for p in pidfiles)
+    _save(started)
+
+
+def _save(started):
+    DEMO_DIR.mkdir(parents=True, exist_ok=True)
+    STARTED.write_text(json.dumps(started, indent=1))
+
+
+def _banner(db, odoo_port, instance, parts):
     user, password = settings.superset_admin()
-    print(
-        f"""
-  superset_connector demo is running
-  Odoo      http://127.0.0.1:{odoo_port}/web   database {db}
-            admin / admin            (all companies, Superset Manager)
-            manager / superset       (all three companies, Superset Manager)
-            europe / superset        (Northwind Europe only)
-            americas / superset      (Northwind Americas only)
-            pacific / superset       (Northwind Pacific only)
-  Superset  {instance.url}/   {user} / {password}
-  Logs      {ODOO_DIR / "logs" / "odoo.log"}
-            {instance.server.log}
-  Stop      Ctrl-C here, or `make stop`
-""",
-        flush=True,
-    )
+    lines = [
+        "",
+        f"  superset_connector demo is running ({'production' if parts else 'default'} profile)",
+        f"  Odoo      http://127.0.0.1:{odoo_port}/web   database {db}",
+        "            admin / admin            (all companies, Superset Manager)",
+        "            manager / superset       (all three companies, Superset Manager)",
+        "            europe / superset        (Northwind Europe only)",
+        "            americas / superset      (Northwind Americas only)",
+        "            pacific / superset       (Northwind Pacific only)",
+        f"  Superset  {instance.url}/   {user} / {password}",
+    ]
+    logs = [ODOO_DIR / "logs" / "odoo.log", instance.server.log]
+    if parts:
+        workers = parts["workers"]
+        lines += [
+            f"            {instance.workers} gunicorn workers, Celery worker and beat, async queries on",
+            f"            metadata in PostgreSQL database {instance.metadata_db}",
+            f"            {workers.workers} prefork workers (HTTP on {workers.http_port}), cron worker, gevent "
+            f"process (websocket, {workers.gevent_port}), behind nginx",
+            f"  Redis     {parts['redis'].url}"
+            + ("" if parts["redis"].ours else " (already running; not ours to stop)"),
+            f"  Standby   PostgreSQL on 127.0.0.1:{parts['standby'].port}, streaming from "
+            f"{settings.pg_host()}:{settings.pg_port()}; Superset reads the analytics views there",
+        ]
+        logs += [instance.celery_worker.log, instance.celery_beat.log, ODOO_DIR / "nginx" / "logs" / "error.log"]
+    lines.append(f"  Logs      {logs[0]}")
+    lines += [f"            {log}" for log in logs[1:]]
+    lines += ["  Stop      Ctrl-C here, or `make stop`", ""]
+    print("\n".join(lines), flush=True)
 
 
-def _wait(odoo_server, instance):
+def _wait(watched):
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     try:
-        while not stopping and odoo_server.running() and instance.server.running():
+        while not stopping and all(server.running() for server in watched):
             time.sleep(1)
     except KeyboardInterrupt:
         print()
-    if not stopping and not (odoo_server.running() and instance.server.running()):
-        info("A server stopped; stopping the other one.")
+    if not stopping:
+        down = [server.name for server in watched if not server.running()]
+        if down:
+            info(f"{', '.join(down)} stopped; stopping the rest.")
     stop()
     return 0
 
 
 def stop(quiet=False):
-    stopped = [
-        name
-        for name, pidfile in (("Odoo", ODOO_DIR / "odoo.pid"), ("Superset", SUPERSET_DIR / "superset.pid"))
-        if stop_pidfile(pidfile)
-    ]
+    """Stop what `make demo` recorded as started, newest first; nothing else."""
+    try:
+        started = json.loads(STARTED.read_text())
+    except (OSError, ValueError):
+        started = {"pidfiles": [str(ODOO_DIR / "odoo.pid"), str(SUPERSET_DIR / "superset.pid")], "standby": None}
+    stopped = [Path(p).stem for p in reversed(started.get("pidfiles", [])) if stop_pidfile(p)]
+    if started.get("standby"):
+        from . import replica  # noqa: PLC0415 TEMPORARY until replica.py lands
+
+        standby = replica.Standby(started["standby"]["folder"], started["standby"]["port"])
+        if standby.running():
+            stopped.append("standby")
+        standby.stop()
+    STARTED.unlink(missing_ok=True)
     if not quiet:
-        step(f"Stopped {' and '.join(stopped)}" if stopped else "Nothing to stop: the demo is not running")
+        step(f"Stopped {', '.join(stopped)}" if stopped else "Nothing to stop: the demo is not running")
     return 0

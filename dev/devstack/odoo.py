@@ -226,13 +226,16 @@ def server(run_dir, name="Odoo"):
     return Server(name, Path(run_dir) / "odoo.pid", Path(run_dir) / "logs" / "odoo.log")
 
 
-def start(venv, odoo_path, db, port, run_dir, extra_args=(), env=None):
-    """Start an Odoo HTTP server on 127.0.0.1:port for one database."""
+def start(venv, odoo_path, db, port, run_dir, extra_args=(), env=None, options=None, url=None):
+    """Start an Odoo HTTP server on 127.0.0.1:port for one database. options: more
+    odoo.conf values (workers, gevent_port, ...); url: where it is reached when a proxy
+    stands in front (waited for too)."""
     srv = server(run_dir)
-    config = write_config(Path(run_dir) / "odoo.conf", odoo_path, db=db, http_port=port)
+    config = write_config(Path(run_dir) / "odoo.conf", odoo_path, db=db, http_port=port, extra=options)
     srv.start([*odoo_bin(venv, odoo_path), "-c", str(config), *extra_args], env=env or odoo_env(odoo_path))
-    srv.wait_http(f"http://127.0.0.1:{port}/web/login", timeout=180)
+    base = url or f"http://127.0.0.1:{port}"
+    srv.wait_http(f"{base}/web/login", timeout=180)
     # The first static file request reads every manifest; let it happen alone, before a
     # browser asks for many files at once (CPython 3.11's parser is not thread-safe then).
-    srv.wait_http(f"http://127.0.0.1:{port}/web/static/img/favicon.ico", timeout=60)
+    srv.wait_http(f"{base}/web/static/img/favicon.ico", timeout=60)
     return srv

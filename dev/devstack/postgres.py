@@ -190,6 +190,10 @@ def drop_db(name):
         psql(f"DROP DATABASE IF EXISTS {_ident(name)}")
 
 
+def create_db(name):
+    psql(f"CREATE DATABASE {_ident(name)}")
+
+
 def copy_db(template, name):
     """A full copy of template, made by PostgreSQL itself (createdb -T)."""
     drop_db(name)

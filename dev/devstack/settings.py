@@ -40,6 +40,11 @@ def superset_port():
     return int(_env("SUPERSET_PORT", "8088"))
 
 
+def standby_port():
+    """The production profile demo's PostgreSQL standby."""
+    return int(_env("SC_STANDBY_PORT", "5433"))
+
+
 def pg_host():
     return _env("PGHOST", "127.0.0.1")
 

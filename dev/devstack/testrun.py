@@ -71,15 +71,20 @@ def test(pytest_args=()):
     debian.ensure(debian.BROWSER, "for the browser tests")
     apps, base = stack.template("apps"), stack.template("base")
     stack.superset_metadata()
-    lint(stack)
+    if os.environ.get("SC_SKIP_LINT"):
+        step("Lint skipped (SC_SKIP_LINT is set); CI and a plain `make test` run it")
+    else:
+        lint(stack)
     shutil.rmtree(TEST_DIR, ignore_errors=True)
     (TEST_DIR / "logs").mkdir(parents=True)
     unit_db = f"sc_test_{os.getpid()}"
     e2e_db = f"{unit_db}_e2e"
+    production_db = f"{unit_db}_production"  # served by the production profile's Odoo
     try:
         step(f"Installing {MODULE} into a copy of the apps template ({unit_db})")
         odoo.install(stack, apps, unit_db, TEST_DIR / "logs" / "install.log")
         odoo.copy_db(unit_db, e2e_db)
+        odoo.copy_db(unit_db, production_db)
         conf = odoo.write_config(
             TEST_DIR / "pytest-odoo.conf",
             stack.odoo_path,
@@ -92,17 +97,20 @@ def test(pytest_args=()):
         env = odoo.odoo_env(stack.odoo_path)
         env.update(
             SC_TEST_E2E_DB=e2e_db,
+            SC_TEST_PRODUCTION_DB=production_db,
             SC_TEST_TEMPLATE_BASE=base,
             SC_TEST_TEMPLATE_APPS=apps,
             SC_TEST_DIR=str(TEST_DIR),
         )
+        # Paths among the arguments replace the default ones (a subset: a file, a folder).
+        given = [a for a in pytest_args if not a.startswith("-") and (settings.REPO / a.split("::")[0]).exists()]
         argv = [
             python_of(stack.odoo_venv),
             "-m",
             "pytest",
-            MODULE,  # its tests/ (Odoo) and services/tests/ (pure)
-            "tests",
-            "dev/devstack/tests",
+            # The addon (its tests/ and services/tests/), tests/ (tests/production/, the
+            # production profile's group, included) and the stack's own tests.
+            *([] if given else [MODULE, "tests", "dev/devstack/tests"]),
             f"--odoo-config={conf}",
             f"--odoo-database={unit_db}",
             "--odoo-log-level=warn",
@@ -112,5 +120,5 @@ def test(pytest_args=()):
         step("Running the tests (pytest)")
         return subprocess.run(argv, cwd=settings.REPO, env=env, check=False).returncode
     finally:
-        for db in (e2e_db, unit_db):
+        for db in (production_db, e2e_db, unit_db):
             odoo.drop_db(db)
