@@ -141,7 +141,7 @@ class SupersetAnalyticsRefresh(models.AbstractModel):
     def _try_lock(self):
         """Take this view's refresh lock until the transaction ends; False if another
         transaction holds it."""
-        return self._execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", *self._lock_key()), fetch="one")[0]
+        return self._try_xact_lock(*self._lock_key())
 
     def _refresh(self, force=False):
         """Refresh this materialized view; returns "done", "skipped", "busy" or "error".

@@ -15,10 +15,15 @@ from odoo.tools import SQL
 _logger = logging.getLogger(__name__)
 
 SCHEMA = "superset_analytics"
-# pg_advisory_*(key1, key2): key1 marks this addon's analytics locks, key2 is the view's
-# record id (refresh) or 0 (creating/dropping views).
+# pg_advisory_*(key1, key2): key1 marks this addon's locks and what they guard, key2 which one.
+# Analytics views: key2 is the view's record id (its refresh) or SYNC_LOCK (creating/dropping views).
 LOCK_NAMESPACE = 0x5C_A7
 SYNC_LOCK = 0
+# Jobs that run once at a time across the workers and servers of a database (_lock_job):
+# the dashboard sync (with the import of bundles, which syncs), the token log's purge.
+JOB_LOCK_NAMESPACE = 0x5C_A8
+DASHBOARD_SYNC, TOKEN_LOG_PURGE = "dashboard sync", "guest token log purge"
+JOB_LOCKS = {DASHBOARD_SYNC: 1, TOKEN_LOG_PURGE: 2}
 # Module states whose tables exist.
 INSTALLED_STATES = ("installed", "to upgrade", "to remove")
 # A view's readers, then theirs (rewrite rules of views and materialized views).
@@ -70,6 +75,30 @@ class SupersetAnalyticsSql(models.AbstractModel):
             raise UserError(self.env._("Analytics view %(name)s: %(error)s", name=name, error=str(e).strip())) from e
         _logger.debug("Superset analytics: %s: %.1f ms: %s", name, 1000 * (time.monotonic() - start), sql.code)
         return result
+
+    # --- helpers: locks -------------------------------------------------------------
+    @api.model
+    def _try_xact_lock(self, key1, key2):
+        """Take the advisory lock (key1, key2) until this transaction ends, without waiting:
+        False when another transaction holds it. Re-entrant: a transaction holding it gets it
+        again (a job may call a step that locks too); taken in a savepoint rolled back, it is
+        released with it. A worker killed meanwhile holds it until PostgreSQL ends its
+        session, which lets the statement running finish first: no second run overlaps it."""
+        return self._execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", key1, key2), fetch="one")[0]
+
+    @api.model
+    def _lock_job(self, job, busy_message=None):
+        """Make this transaction the one running ``job`` (a key of JOB_LOCKS) on every
+        worker and server of the database, until it commits or rolls back. Never waits:
+        when another transaction runs it, raises UserError(busy_message) when given (a
+        button: the user reads why), else logs and returns False (a cron: this run is
+        skipped, the one running does the work)."""
+        if self._try_xact_lock(JOB_LOCK_NAMESPACE, JOB_LOCKS[job]):
+            return True
+        if busy_message:
+            raise UserError(busy_message)
+        _logger.info("Superset %s skipped: another worker or server is running it", job)
+        return False
 
     @api.model
     def _ensure_schema(self):

@@ -6,6 +6,7 @@ from odoo.exceptions import UserError
 from ..services.errors import SupersetError, SupersetNotFound
 from ..services.rls import COMPANY_COLUMN
 from ..services.superset_locale import superset_locale
+from .superset_analytics_sql import DASHBOARD_SYNC
 from .superset_connector import MANAGER
 from .user_messages import RELOAD, notification, user_errors
 
@@ -185,6 +186,7 @@ class SupersetDashboard(models.Model):
         """
         connector = self.env["superset.connector"]
         connector._check_access(MANAGER, self.env._("Only Superset Managers can sync dashboards."))
+        self._lock_sync()
         settings = connector._get_settings()
         client = connector._get_client(settings)
         domains = connector._allowed_domains()
@@ -248,10 +250,26 @@ class SupersetDashboard(models.Model):
         }
 
     @api.model
+    def _lock_sync(self):
+        """One sync (or bundle import, which syncs) at a time on the database, whatever
+        runs it: this cron on any server, the buttons, another user. Held until the
+        transaction ends; a second one is told at once rather than made to wait."""
+        self.env["superset.analytics.sql"]._lock_job(
+            DASHBOARD_SYNC,
+            busy_message=self.env._(
+                "Dashboards are being synced with Superset right now (by the hourly sync, a bundle import or "
+                "another user). Try again in a minute, once it has finished."
+            ),
+        )
+
+    @api.model
     def _cron_sync(self):
         settings = self.env["superset.connector"]._get_settings()
         if not settings.server_url:
             _logger.info("Superset dashboard sync skipped: Superset is not configured")
+            return
+        # Skipped, not waited for, while another sync runs: that one does the work.
+        if not self.env["superset.analytics.sql"]._lock_job(DASHBOARD_SYNC):
             return
         if self.env["superset.dashboard.bundle"]._cron_import():
             return  # the import synced the dashboards

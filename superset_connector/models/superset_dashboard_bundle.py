@@ -171,7 +171,8 @@ class SupersetDashboardBundle(models.Model):
         wrong with a bundle (its file, Superset's answer, an error nobody foresaw) is
         recorded on it and logged, not raised, and what it wrote here is rolled back; the
         other bundles are imported all the same. A Superset that is not configured or not
-        connected raises a UserError. Returns the bundles imported."""
+        connected, or a sync running meanwhile, raises a UserError. Returns the bundles imported."""
+        self.env["superset.dashboard"]._lock_sync()  # the import syncs: one of either at a time
         connector = self.env["superset.connector"]
         client = connector._get_client()
         with user_errors(self.env, BundleError):

@@ -27,6 +27,8 @@ class SupersetDashboardStarter(models.AbstractModel):
         self.env["superset.connector"]._check_access(
             MANAGER, self.env._("Only Superset Managers can create the starter dashboards.")
         )
+        # The sync below needs the lock: take it before building anything in Superset.
+        self.env["superset.dashboard"]._lock_sync()
         report = self._create()
         self.env["superset.dashboard"]._sync_from_superset()
         message = user_text(self.env, describe(report))

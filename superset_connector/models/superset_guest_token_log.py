@@ -3,6 +3,8 @@ import logging
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .superset_analytics_sql import TOKEN_LOG_PURGE
+
 _logger = logging.getLogger(__name__)
 
 # Columns the token route fills in (see _record).
@@ -99,7 +101,11 @@ class SupersetGuestTokenLog(models.Model):
         minutes, so the log can hold millions of rows: one unbounded delete would hold all
         their ids in the worker's memory and may outlive the cron's time limit. Each call
         reports its progress; Odoo's cron runner commits and calls again while rows remain,
-        and the trigger below finishes the backlog after a manual run too."""
+        and the trigger below finishes the backlog after a manual run too. Another purge
+        running meanwhile (another cron or caller, on any server) makes this call a no-op
+        returning 0: the two would only fight over the same rows."""
+        if not self.env["superset.analytics.sql"]._lock_job(TOKEN_LOG_PURGE):
+            return 0
         days = self.env["superset.connector"]._get_settings().token_log_days
         old_domain = [("create_date", "<", fields.Datetime.subtract(fields.Datetime.now(), days=days))]
         logs = self.sudo()
