@@ -2,17 +2,15 @@
 server and the real Superset: figures per company, the company switcher, token renewal,
 and the panels shown when Superset is down or refuses to be framed."""
 
-import json
 import time
 
 import pytest
 import superset_fixtures
-from browser_helpers import log_in, wait
+from browser_helpers import big_number, click_menu, dashboard_status, log_in, open_from_menu, responses, wait
 from odoo_rpc import OdooRpc
 from selenium.common.exceptions import (
     ElementClickInterceptedException,
     StaleElementReferenceException,
-    TimeoutException,
 )
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -78,27 +76,6 @@ def login(browser, site, name):
     log_in(browser, site["url"], name, PASSWORD)
 
 
-def open_from_menu(browser, site, name="RLS sales"):
-    """Home menu ‣ BI Dashboards ‣ the dashboard, as a user would."""
-    browser.get(f"{site['url']}/odoo")
-    wait(browser).until(EC.element_to_be_clickable((By.CSS_SELECTOR, ".o_navbar_apps_menu button"))).click()
-    app = '.o_app[data-menu-xmlid="superset_connector.superset_connector_menu_root"]'
-    wait(browser).until(EC.element_to_be_clickable((By.CSS_SELECTOR, app))).click()
-    # The app opens its first menu's dashboard, which the menu click then replaces.
-    wait(browser).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".o_superset_dashboard")))
-    click_menu(browser, name)
-
-
-def click_menu(browser, name):
-    """Click a menu item; return once the dashboard shown before (if any) is replaced, so
-    what is read next is the new one."""
-    shown = browser.find_elements(By.CSS_SELECTOR, ".o_superset_dashboard")
-    item = (By.XPATH, f"//*[contains(@class,'o_menu_sections')]//*[normalize-space()='{name}']")
-    wait(browser).until(EC.element_to_be_clickable(item)).click()
-    if shown:
-        wait(browser).until(EC.staleness_of(shown[0]))
-
-
 def tokens_since(site, dashboard, since):
     """Guest tokens issued for a dashboard since `since` (epoch s), from the audit trail."""
     stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(since))
@@ -107,38 +84,6 @@ def tokens_since(site, dashboard, since):
         "search_count",
         [["dashboard_id", "=", dashboard], ["outcome", "=", "issued"], ["create_date", ">=", stamp]],
     )
-
-
-def dashboard_status(browser):
-    # Read in the page in one go: the component re-renders while it loads, and a node
-    # found by the driver may be gone by the time its attribute is asked for.
-    return browser.execute_script(
-        "const el = document.querySelector('.o_superset_dashboard'); return el && el.dataset.status;"
-    )
-
-
-def big_number(browser, expected=None, timeout=60):
-    """The "Sales total" figure inside the embedded dashboard (waits for expected)."""
-    wait(browser, timeout).until(lambda b: dashboard_status(b) in ("ready", "error"))
-    assert dashboard_status(browser) == "ready", browser.find_element(By.CSS_SELECTOR, ".o_superset_dashboard").text
-    frame = browser.find_element(By.CSS_SELECTOR, "iframe.o_superset_iframe")
-    browser.switch_to.frame(frame)
-    try:
-
-        def figure(b):
-            elements = b.find_elements(By.CSS_SELECTOR, ".superset-legacy-chart-big-number .header-line")
-            text = elements[0].text.replace(",", "").strip() if elements else ""
-            if not text.isdigit():
-                return False
-            return int(text) if expected is None or int(text) == expected else False
-
-        try:
-            return wait(browser, timeout).until(figure)
-        except TimeoutException:
-            shown = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".header-line")]
-            raise AssertionError(f"big number {shown}, expected {expected}") from None
-    finally:
-        browser.switch_to.default_content()
 
 
 def dismiss_notifications(browser):
@@ -163,20 +108,6 @@ def toggle_companies(browser, *companies):
     browser.execute_script("window.scBeforeSwitch = true;")
     wait(browser).until(EC.element_to_be_clickable(confirm)).click()
     wait(browser).until(lambda b: b.execute_script("return window.scBeforeSwitch === undefined;"))
-
-
-def responses(browser, since, path):
-    """(URL, HTTP status) of the responses to requests for path that the browser got
-    after `since` (epoch s), iframes included."""
-    found = []
-    for entry in browser.get_log("performance"):
-        message = json.loads(entry["message"])["message"]
-        if message.get("method") != "Network.responseReceived" or entry["timestamp"] / 1000 < since:
-            continue
-        response = message["params"]["response"]
-        if path in response["url"]:
-            found.append((response["url"], response["status"]))
-    return found
 
 
 def chart_data_statuses(browser, since):
