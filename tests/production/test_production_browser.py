@@ -7,6 +7,7 @@ import time
 
 import superset_fixtures
 from browser_helpers import big_number, log_in, open_from_menu
+from selenium.webdriver.common.by import By
 
 
 def network_events(browser, since):
@@ -68,3 +69,38 @@ def test_two_company_user_sees_both_and_nothing_else(browser, production_site):
     browser.add_cookie({"name": "cids", "value": f"{first}-{second}", "path": "/"})
     open_from_menu(browser, site)
     assert big_number(browser, expected) == expected
+
+
+def test_async_dashboard_refreshes_across_token_renewals(browser, production_site):
+    """Tokens live 20 s: after 45 s (at least two renewals, each signed by whichever
+    worker answered) Superset's refresh button recomputes the charts through Celery with
+    the renewed token: chart data 202, async events 200, never a 401, the same figure."""
+    site = production_site
+    first, _second = site["companies"]
+    site["admin"].set_params(token_ttl=20)
+    try:
+        log_in(browser, site["url"], "prod_one", site["password"])
+        opened = time.time()
+        open_from_menu(browser, site)
+        big_number(browser, superset_fixtures.company_total(first))
+        time.sleep(45)
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(opened))
+        issued = site["admin"].call(
+            "superset.guest.token.log",
+            "search_count",
+            [["dashboard_id", "=", site["dashboard"]], ["outcome", "=", "issued"], ["create_date", ">=", stamp]],
+        )
+        assert issued >= 3, f"expected the first token and at least two renewals, got {issued}"
+        network_events(browser, 0)  # what came before the click is not the refresh's
+        clicked = time.time()
+        browser.switch_to.frame(browser.find_element(By.CSS_SELECTOR, "iframe.o_superset_iframe"))
+        browser.find_element(By.CSS_SELECTOR, '[data-test="refresh-button"]').click()
+        browser.switch_to.default_content()
+        time.sleep(3)
+        assert big_number(browser, superset_fixtures.company_total(first)) == superset_fixtures.company_total(first)
+        events = network_events(browser, clicked)
+        chart_data, polls = statuses(events, "/api/v1/chart/data"), statuses(events, "/api/v1/async_event/")
+        assert 202 in chart_data and 200 in polls, (chart_data, polls)
+        assert 401 not in chart_data | polls, (chart_data, polls)
+    finally:
+        site["admin"].set_params(token_ttl=300)
