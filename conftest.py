@@ -199,3 +199,38 @@ def superset(superset_servers):
 @pytest.fixture(scope="session")
 def superset_misconfigured(superset_servers):
     return superset_servers["misconfigured"]
+
+
+# --- the PostgreSQL standby (analytics read from a streaming replica) ------------------------
+
+STANDBY_TAG = "superset_standby"  # superset_connector/tests/test_live_standby_stamp.py uses it
+
+
+@pytest.fixture(scope="session")
+def standby(stack, test_dir):
+    """A hot standby of the stack's PostgreSQL on a free port (dev/devstack/replica.py),
+    published in SC_TEST_STANDBY_HOST/_PORT/_DIR for the addon tests; stopped at the end,
+    its replication slot dropped."""
+    from devstack.replica import Standby  # noqa: PLC0415
+
+    server = Standby(test_dir / "standby", free_port())
+    try:
+        server.start()
+        os.environ.update(
+            SC_TEST_STANDBY_HOST=server.host,
+            SC_TEST_STANDBY_PORT=str(server.port),
+            SC_TEST_STANDBY_DIR=str(server.folder),
+        )
+        yield server
+    finally:
+        for name in ("SC_TEST_STANDBY_HOST", "SC_TEST_STANDBY_PORT", "SC_TEST_STANDBY_DIR"):
+            os.environ.pop(name, None)
+        server.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def standby_for_tagged_tests(request):
+    """Start the standby when a selected addon test class is tagged superset_standby (its
+    one declaration, as superset_live is for the Superset servers); nothing otherwise."""
+    if any(STANDBY_TAG in getattr(getattr(item, "cls", None), "test_tags", ()) for item in request.session.items):
+        request.getfixturevalue("standby")

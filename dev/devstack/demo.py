@@ -15,7 +15,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from . import odoo, postgres, production, settings, superset
+from . import odoo, postgres, production, replica, settings, superset
 from . import redis as redis_stack
 from .console import SetupError, info, step, warn
 from .procs import pick_port, stop_pidfile
@@ -147,8 +147,6 @@ def start(detach=False, profile="default"):
 
 def _start_production_services(started):
     """Redis and the PostgreSQL standby, before anything that needs them."""
-    from . import replica  # noqa: PLC0415 TEMPORARY until replica.py lands
-
     found = redis_stack.ensure(DEMO_DIR / "redis")
     if found.ours:
         _record(started, found.server.pidfile)
@@ -156,7 +154,6 @@ def _start_production_services(started):
     standby = replica.Standby(DEMO_DIR / "standby", port)
     started["standby"] = {"folder": str(standby.folder), "port": port}
     _save(started)
-    step(f"Starting the PostgreSQL standby on 127.0.0.1:{port} (streaming from the primary)")
     standby.start()
     return {"redis": found, "standby": standby}
 
@@ -237,8 +234,6 @@ def stop(quiet=False):
         started = {"pidfiles": [str(ODOO_DIR / "odoo.pid"), str(SUPERSET_DIR / "superset.pid")], "standby": None}
     stopped = [Path(p).stem for p in reversed(started.get("pidfiles", [])) if stop_pidfile(p)]
     if started.get("standby"):
-        from . import replica  # noqa: PLC0415 TEMPORARY until replica.py lands
-
         standby = replica.Standby(started["standby"]["folder"], started["standby"]["port"])
         if standby.running():
             stopped.append("standby")

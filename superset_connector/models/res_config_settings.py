@@ -99,6 +99,14 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="superset_connector.analytics_database_name",
         help="Name of the Superset database connection to the analytics views. Empty: Odoo analytics (<database>).",
     )
+    superset_analytics_standby_max_lag = fields.Integer(
+        string="Standby lag allowed (s)",
+        default=60,
+        config_parameter="superset_connector.analytics_standby_max_lag",
+        help="When Superset reads the analytics views from a standby (analytics host/port set on the server), "
+        "Odoo tells Superset about a refresh only once the standby has replayed it. A standby that has not "
+        "after this many seconds is said on the analytics view.",
+    )
 
     # --- computes -------------------------------------------------------------------
 
@@ -119,6 +127,7 @@ class ResConfigSettings(models.TransientModel):
         "superset_connect_timeout",
         "superset_read_timeout",
         "superset_token_log_days",
+        "superset_analytics_standby_max_lag",
     )
     def _check_superset_numbers(self):
         # A value out of range would be stored as is and break every dashboard later
@@ -160,6 +169,16 @@ class ResConfigSettings(models.TransientModel):
                     self.env._(
                         "The guest token log must be kept at least 1 day (it is %(value)s).",
                         value=settings.superset_token_log_days,
+                    )
+                )
+            lag_low, lag_high = BOUNDS["analytics_standby_max_lag"]
+            if not lag_low <= settings.superset_analytics_standby_max_lag <= lag_high:
+                raise ValidationError(
+                    self.env._(
+                        "The standby lag allowed must be between %(low)s and %(high)s seconds (it is %(value)s).",
+                        low=lag_low,
+                        high=lag_high,
+                        value=settings.superset_analytics_standby_max_lag,
                     )
                 )
 

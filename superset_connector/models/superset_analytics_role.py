@@ -113,9 +113,7 @@ class SupersetAnalyticsRole(models.AbstractModel):
         )
         role = self._readonly_role_name()
         password, source = self._readonly_role_password(create=True)
-        settings = self.env["superset.connector"]._get_settings()
-        host = settings.analytics_db_host or config.get("db_host") or "localhost"
-        port = settings.analytics_db_port or int(config.get("db_port") or 5432)
+        host, port = self._analytics_db_address()
         database = self.env.cr.dbname
         return {
             "engine": "postgresql",
@@ -128,6 +126,15 @@ class SupersetAnalyticsRole(models.AbstractModel):
             "schema": SCHEMA,
             "sqlalchemy_uri": f"postgresql+psycopg2://{role}:XXXXXXXXXX@{host}:{port}/{database}",
         }
+
+    @api.model
+    def _analytics_db_address(self):
+        """(host, port) where Superset reads the analytics schema: those Odoo connects to,
+        unless overridden for Superset (a standby, or another name for the same server)."""
+        settings = self.env["superset.connector"]._get_settings()
+        host = settings.analytics_db_host or config.get("db_host") or "localhost"
+        port = settings.analytics_db_port or int(config.get("db_port") or 5432)
+        return host, port
 
     # --- helpers: the role ----------------------------------------------------------
     @api.model

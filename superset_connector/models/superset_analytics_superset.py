@@ -1,14 +1,18 @@
 """The analytics views as Superset sees them: one database connection that logs in as
 the read-only role, one dataset per installed view (services/analytics_provisioning.py),
-and charts recomputed after each refresh of a materialized view (services/superset_cache.py)."""
+and charts recomputed after each refresh of a materialized view (services/superset_cache.py),
+once the standby Superset may read has replayed it (services/standby.py)."""
 
 import logging
+from datetime import timedelta
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..services.analytics_provisioning import DatabaseTarget, provision
 from ..services.errors import SupersetError
+from ..services.standby import ReplayProbe, StandbyUnreachable, latest_lsn, retry_delay, wait_for_replay
 from ..services.superset_cache import expire_cached_charts
 from .superset_analytics_sql import SCHEMA
 from .superset_connector import ADMINISTRATOR
@@ -18,6 +22,13 @@ _logger = logging.getLogger(__name__)
 
 DATABASE_ID_PARAM = "superset_connector.analytics_database_id"
 EXPIRE_AFTER_COMMIT = "superset_connector.expire_superset_charts"
+# A view whose refresh Superset has heard of.
+CHARTS_TOLD = {
+    "superset_charts_stale": False,
+    "superset_charts_message": False,
+    "superset_charts_lsn": False,
+    "superset_charts_pending_since": False,
+}
 
 
 class SupersetAnalyticsSuperset(models.AbstractModel):
@@ -44,6 +55,20 @@ class SupersetAnalyticsSuperset(models.AbstractModel):
         "is committed, and again at every refresh run until it answers.",
     )
     superset_charts_message = fields.Text(string="Superset Charts", readonly=True, copy=False)
+    superset_charts_lsn = fields.Char(
+        string="Refresh WAL Position",
+        readonly=True,
+        copy=False,
+        help="Where the primary's WAL was once the last refresh had been committed. When Superset reads a "
+        "standby, Superset is told only once the standby has replayed that far: told earlier, it would "
+        "compute its charts from the older data again, and cache them.",
+    )
+    superset_charts_pending_since = fields.Datetime(
+        string="Waiting for the Standby Since",
+        readonly=True,
+        copy=False,
+        help="When the standby Superset reads began to be waited for (the first refresh it had not replayed).",
+    )
 
     # --- actions --------------------------------------------------------------------
     @api.model
@@ -93,8 +118,9 @@ class SupersetAnalyticsSuperset(models.AbstractModel):
 
     # --- helpers: charts recomputed after a refresh ----------------------------------
     def _superset_charts_refreshed(self):
-        """These views' data changed: Superset's cached charts on them are stale until it is told."""
-        self.superset_charts_stale = True
+        """These views' data changed: Superset's cached charts on them are stale until it is told
+        (of this refresh: the WAL position to wait for is taken again after its commit)."""
+        self.write({"superset_charts_stale": True, "superset_charts_lsn": False})
         self._expire_superset_charts_after_commit()
 
     @api.model
@@ -126,14 +152,18 @@ class SupersetAnalyticsSuperset(models.AbstractModel):
         ids.update(self.ids)
 
     def _expire_superset_charts(self):
-        """Make Superset recompute the cached charts reading these refreshed views."""
+        """Make Superset recompute the cached charts reading these refreshed views, once the
+        standby it may read has replayed their refresh (the others stay stale, retried)."""
         views = self.filtered("superset_charts_stale")
         if not views:
             return
         database_id = self._superset_database_id()
         if not self.env["superset.connector"]._get_settings().server_url or not database_id:
             # Superset was never connected to the views: no chart of its reads them.
-            views.write({"superset_charts_stale": False, "superset_charts_message": False})
+            views.write(CHARTS_TOLD)
+            return
+        views -= views._superset_charts_awaiting_standby()
+        if not views:
             return
         stamp = fields.Datetime.now().isoformat() + "Z"
         try:
@@ -145,10 +175,91 @@ class SupersetAnalyticsSuperset(models.AbstractModel):
             _logger.warning("Superset analytics: charts of %s not expired: %s", ", ".join(views.mapped("name")), exc)
             return
         failed = views.filtered(lambda v: v.name in report.failed)
-        (views - failed).write({"superset_charts_stale": False, "superset_charts_message": False})
+        (views - failed).write(CHARTS_TOLD)
         for view in failed:  # stays stale: told again at the next refresh run
             view.superset_charts_message = view._stale_charts_message(report.failed[view.name])
         _logger.info("Superset analytics: charts expired in Superset for %s", report.expired)
+
+    def _superset_charts_awaiting_standby(self):
+        """The views whose refresh the standby Superset reads has not replayed yet: they keep
+        their pending WAL position, say why on the view, and are tried again soon.
+
+        Superset reads Odoo's own server unless the analytics host or port is set for it
+        (SUPERSET_CONNECTOR_ANALYTICS_DB_HOST / _PORT): then nothing is asked or waited
+        for, as before standbys. When set, that server is asked, as the read-only role,
+        whether it is a standby and how far it has replayed; a primary has everything.
+        """
+        settings = self.env["superset.connector"]._get_settings()
+        if not (settings.analytics_db_host or settings.analytics_db_port):
+            return self.browse()
+        now = fields.Datetime.now()
+        missing = self.filtered(lambda v: not v.superset_charts_lsn)
+        if missing:
+            # After the refresh's commit (this runs after it, or at a later retry): the WAL
+            # position the standby must have replayed to show the refreshed data.
+            missing.superset_charts_lsn = self._execute(SQL("SELECT pg_current_wal_lsn()::text"), fetch="one")[0]
+        self.filtered(lambda v: not v.superset_charts_pending_since).superset_charts_pending_since = now
+        host, port = self._analytics_db_address()
+        address = f"{host}:{port}"
+        probe = ReplayProbe(host, port, self.env.cr.dbname, self._readonly_role_name(), settings.analytics_db_password)
+        try:
+            with probe:
+                state = wait_for_replay(probe.replay_state, latest_lsn(self.mapped("superset_charts_lsn")))
+        except StandbyUnreachable as exc:
+            _logger.warning("Superset analytics: the analytics database %s does not answer: %s", address, exc)
+            message = self.env._(
+                "Odoo cannot reach the analytics database at %(address)s that Superset reads (%(error)s), so it "
+                "cannot tell whether it has replayed the last refresh: Superset is told once it answers and has. "
+                "Until then Superset may show the older figures. That address must answer from the Odoo server "
+                "too. Odoo tries again shortly.",
+                address=address,
+                error=str(exc),
+            )
+            self.write({"superset_charts_message": message})
+            self._retry_superset_charts(now)
+            return self
+        waiting = self.filtered(lambda v: not state.reached(v.superset_charts_lsn))
+        max_lag = settings.analytics_standby_max_lag
+        after_wait = fields.Datetime.now()
+        for view in waiting:
+            waited = int((after_wait - view.superset_charts_pending_since).total_seconds())
+            if waited >= max_lag:
+                view.superset_charts_message = self.env._(
+                    "The standby at %(address)s has not replayed the refresh for %(seconds)s s (it is at "
+                    "%(replayed)s, the refresh at %(target)s): Superset, which reads it, still shows the older "
+                    "figures. Check the replication on the primary (SELECT * FROM pg_stat_replication: is the "
+                    "standby connected, how far is its replay_lsn?) and that replay is not paused on the standby "
+                    "(SELECT pg_is_wal_replay_paused()). Superset is told as soon as the standby has replayed it.",
+                    address=address,
+                    seconds=waited,
+                    replayed=state.replay_lsn or "-",
+                    target=view.superset_charts_lsn,
+                )
+            else:
+                view.superset_charts_message = self.env._(
+                    "Waiting for the standby at %(address)s to replay the refresh (it is at %(replayed)s, the "
+                    "refresh at %(target)s): Superset is told once it has, so that its charts are not computed "
+                    "from the older data again.",
+                    address=address,
+                    replayed=state.replay_lsn or "-",
+                    target=view.superset_charts_lsn,
+                )
+        if waiting:
+            _logger.info(
+                "Superset analytics: the standby %s (at %s) has not replayed the refresh of %s yet",
+                address,
+                state.replay_lsn,
+                ", ".join(waiting.mapped("name")),
+            )
+            waiting._retry_superset_charts(now)
+        return waiting
+
+    def _retry_superset_charts(self, now):
+        """Run these views' refresh crons again soon: a run also tells Superset about the
+        views still stale (and refreshes nothing when their sources did not change)."""
+        for view in self.filtered("cron_id"):
+            waited = (now - (view.superset_charts_pending_since or now)).total_seconds()
+            view.cron_id.sudo()._trigger(at=now + timedelta(seconds=retry_delay(waited)))
 
     def _stale_charts_message(self, error):
         return self.env._(

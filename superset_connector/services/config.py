@@ -40,6 +40,7 @@ BOUNDS = {
     "analytics_lock_timeout_ms": (0, 86_400_000),
     "analytics_statement_timeout_ms": (0, 86_400_000),
     "analytics_db_port": (0, 65535),
+    "analytics_standby_max_lag": (1, 86_400),
 }
 
 
@@ -81,6 +82,8 @@ class ConnectorSettings:
     analytics_db_port: int = 0
     analytics_lock_timeout_ms: int = 10_000
     analytics_statement_timeout_ms: int = 30 * 60_000
+    # Seconds a standby Superset reads may take to replay a refresh before the view says so.
+    analytics_standby_max_lag: int = 60
     analytics_public_create: str = ""  # "revoked" once Connect Superset took CREATE on public from PUBLIC
 
     def __repr__(self):

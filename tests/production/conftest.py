@@ -169,11 +169,3 @@ def production_site(production_odoo, production_db, production_superset, product
         "dashboard": sales,
         "password": PASSWORD,
     }
-
-
-@pytest.fixture(scope="session")
-def standby():  # TEMPORARY shim until replica.Standby lands
-    class _Primary:
-        host, port = settings.pg_host(), settings.pg_port()
-
-    return _Primary()
