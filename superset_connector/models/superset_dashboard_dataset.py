@@ -47,6 +47,18 @@ class SupersetDashboardDataset(models.Model):
         for dataset in self:
             dataset.filter_state = "filtered" if dataset.has_company_column else "fails"
 
+    # --- the token route's cache of rules (superset.guest.token._dashboard_rules) ----
+
+    def write(self, vals):
+        if "superset_dataset_id" in vals:  # the rules on this dataset now name another one
+            self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        if self.rule_ids:  # deleted with the dataset, by the database
+            self.env.registry.clear_cache()
+        return super().unlink()
+
     # --- sync -----------------------------------------------------------------------
 
     @api.model

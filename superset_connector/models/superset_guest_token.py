@@ -7,7 +7,7 @@ import logging
 import time
 import uuid
 
-from odoo import api, models
+from odoo import api, models, tools
 from odoo.exceptions import AccessError, UserError
 
 from ..services import refusals
@@ -181,26 +181,37 @@ class SupersetGuestToken(models.AbstractModel):
         to every dataset a guest query reads (also one added to the dashboard after this
         token was minted, which Odoo has not seen); then the dashboard's own active rules,
         rendered with server-side integers. Rules are ANDed: they only ever narrow."""
-        Rule = self.env["superset.rls.rule"].sudo()
-        rules = Rule.search_fetch(
-            [("dashboard_id", "=", dashboard.id)], ["dataset_id", "superset_dataset_id", "clause"]
-        )
-        values = _placeholder_values(user, companies, rules.mapped("clause"))
+        rules = self._dashboard_rules(dashboard.id)
+        values = _placeholder_values(user, companies, [clause for _dataset, clause in rules])
         rendered = [company_rule(companies)]
-        for rule in rules:
+        for superset_dataset_id, template in rules:
             try:
-                clause = render_clause(rule.clause, values)
+                clause = render_clause(template, values)
             except ClauseTemplateError as exc:
                 raise Refused(
                     refusals.BAD_RULE,
                     self.env._("This dashboard's access rules cannot be applied: tell a Superset Manager."),
                     self.env._("A row-level security rule cannot be applied: %s", user_text(self.env, exc)),
                 ) from exc
-            if rule.dataset_id:
-                rendered.append({"dataset": rule.superset_dataset_id, "clause": clause})
+            if superset_dataset_id is not None:
+                rendered.append({"dataset": superset_dataset_id, "clause": clause})
             else:
                 rendered.append({"clause": clause})
         return rendered
+
+    @api.model
+    @tools.ormcache("dashboard_id")
+    def _dashboard_rules(self, dashboard_id):
+        """((Superset dataset id or None, clause template), ...) of the dashboard's active
+        rules, in their order. Cached: every token needs them, and they change rarely; a
+        change of a rule or a dataset clears the cache (superset.rls.rule,
+        superset.dashboard.dataset)."""
+        rules = (
+            self.env["superset.rls.rule"]
+            .sudo()
+            .search_fetch([("dashboard_id", "=", dashboard_id)], ["dataset_id", "superset_dataset_id", "clause"])
+        )
+        return tuple((rule.superset_dataset_id if rule.dataset_id else None, rule.clause) for rule in rules)
 
     # --- minting ----------------------------------------------------------------------
 

@@ -38,6 +38,24 @@ class SupersetRlsRule(models.Model):
     active = fields.Boolean(default=True)
     sequence = fields.Integer(default=10)
 
+    # --- the cache of the token route -------------------------------------------------
+    # superset.guest.token reads a dashboard's rules from a cache (every token needs
+    # them): any change of a rule, or of the datasets they name, clears it, in every
+    # worker and server at their next request (Odoo's cache signalling).
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()
+
     # --- constraints ----------------------------------------------------------------
 
     @api.constrains("clause")

@@ -51,6 +51,39 @@ class TestGuestTokenRules(GuestTokenMixin, TransactionCase):
         )
         self.assertFalse(self.dashboard.rls_rule_ids.filtered(lambda r: "company_id" in r.clause))
 
+    def test_rule_changes_reach_the_next_token_despite_the_cache(self):
+        """The rules a token carries are cached per dashboard: a rule added, changed,
+        archived or deleted, and a dataset renumbered in Superset, show in the very next
+        token (a rule added to narrow access never waits for a cache to expire)."""
+        company = [self.company_a.id]
+
+        def dashboard_rules():
+            return self.claims(self.token(self.prop_user, company))["rls_rules"][1:]
+
+        self.assertEqual(dashboard_rules(), [])  # cached now: no rule of its own
+        rule = self.env["superset.rls.rule"].create(
+            {"dashboard_id": self.dashboard.id, "dataset_id": self.dataset.id, "clause": "amount > 0"}
+        )
+        self.assertEqual(dashboard_rules(), [{"dataset": 7, "clause": "amount > 0"}])
+        rule.clause = "amount > 10"
+        self.assertEqual(dashboard_rules(), [{"dataset": 7, "clause": "amount > 10"}])
+        self.dataset.superset_dataset_id = 8
+        self.assertEqual(dashboard_rules(), [{"dataset": 8, "clause": "amount > 10"}])
+        rule.active = False
+        self.assertEqual(dashboard_rules(), [])
+        rule.active = True
+        self.assertEqual(len(dashboard_rules()), 1)
+        rule.unlink()
+        self.assertEqual(dashboard_rules(), [])
+        self.env["superset.rls.rule"].create({"dashboard_id": self.dashboard.id, "clause": "amount > 5"})
+        self.assertEqual(dashboard_rules(), [{"clause": "amount > 5"}])
+        self.env["superset.rls.rule"].create(
+            {"dashboard_id": self.dashboard.id, "dataset_id": self.dataset.id, "clause": "amount < 99"}
+        )
+        self.assertEqual(len(dashboard_rules()), 2)
+        self.dataset.unlink()  # its rules go with it, deleted by the database
+        self.assertEqual(dashboard_rules(), [{"clause": "amount > 5"}])
+
     def test_a_dashboard_odoo_knows_no_dataset_of_still_gets_the_company_rule(self):
         """Fail closed without Odoo looking: no dataset known, no rule of its own: the
         token still carries the company rule (never an empty list)."""
