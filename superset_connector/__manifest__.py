@@ -8,7 +8,7 @@
     "maintainers": ["superset-connector"],
     "development_status": "Beta",
     "license": "LGPL-3",
-    "depends": ["base_setup", "web"],
+    "depends": ["base_setup", "bus", "web"],
     "external_dependencies": {"python": ["PyJWT", "PyYAML", "requests", "sqlglot"]},
     "data": [
         "security/superset_security.xml",
@@ -26,6 +26,7 @@
     "assets": {
         "web.assets_backend": [
             "superset_connector/static/src/dashboard_action/*",
+            "superset_connector/static/src/bus/*",
         ],
         "web.assets_unit_tests": [
             "superset_connector/static/tests/**/*.test.js",
