@@ -44,6 +44,7 @@ from devstack.procs import free_port  # noqa: E402
 from devstack.stack import setup  # noqa: E402
 
 LIVE_TAG = "superset_live"  # superset_connector/tests/common.py checks the same tag
+STANDBY_TAG = "superset_standby"  # superset_connector/tests/test_live_standby_stamp.py uses it
 
 
 def _odoo_database():
@@ -71,8 +72,12 @@ def pytest_configure(config):
 def pytest_pycollect_makeitem(collector, name, obj):
     """An addon test class tagged superset_live uses the live_superset fixture."""
     collected = yield
-    if isinstance(collected, pytest.Class) and LIVE_TAG in getattr(collected.obj, "test_tags", ()):
-        collected.add_marker(pytest.mark.usefixtures("live_superset"))
+    if isinstance(collected, pytest.Class):
+        tags = getattr(collected.obj, "test_tags", ())
+        if LIVE_TAG in tags:
+            collected.add_marker(pytest.mark.usefixtures("live_superset"))
+        if STANDBY_TAG in tags:  # the standby starts for these tests only
+            collected.add_marker(pytest.mark.usefixtures("standby"))
     return collected
 
 
@@ -203,8 +208,6 @@ def superset_misconfigured(superset_servers):
 
 # --- the PostgreSQL standby (analytics read from a streaming replica) ------------------------
 
-STANDBY_TAG = "superset_standby"  # superset_connector/tests/test_live_standby_stamp.py uses it
-
 
 @pytest.fixture(scope="session")
 def standby(stack, test_dir):
@@ -226,11 +229,3 @@ def standby(stack, test_dir):
         for name in ("SC_TEST_STANDBY_HOST", "SC_TEST_STANDBY_PORT", "SC_TEST_STANDBY_DIR"):
             os.environ.pop(name, None)
         server.stop()
-
-
-@pytest.fixture(scope="session", autouse=True)
-def standby_for_tagged_tests(request):
-    """Start the standby when a selected addon test class is tagged superset_standby (its
-    one declaration, as superset_live is for the Superset servers); nothing otherwise."""
-    if any(STANDBY_TAG in getattr(getattr(item, "cls", None), "test_tags", ()) for item in request.session.items):
-        request.getfixturevalue("standby")

@@ -14,11 +14,13 @@ slots named SLOT_PREFIX<port>: its own, and orphaned ones of earlier standbys dr
 """
 
 import contextlib
+import hashlib
 import ipaddress
 import os
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -352,6 +354,23 @@ def ensure_primary_ready(primary):
 # --- the standby ----------------------------------------------------------------------------
 
 
+def _others_may_traverse(folder):
+    """Whether every existing folder above `folder` lets other users through (o+x)."""
+    return all(parent.stat().st_mode & 0o001 for parent in Path(folder).resolve().parents if parent.exists())
+
+
+def _shared_home(folder):
+    """A folder of its own for this standby under the temporary directory (sticky, open
+    to all), named after the standby's folder so that each keeps its own."""
+    digest = hashlib.sha256(str(Path(folder).resolve()).encode()).hexdigest()[:12]
+    base = Path(tempfile.gettempdir()) / f"superset_connector-{os.getuid()}"
+    base.mkdir(mode=0o755, exist_ok=True)
+    base.chmod(0o755)
+    home = base / f"standby-{digest}"
+    home.mkdir(mode=0o755, exist_ok=True)
+    return home
+
+
 class Standby:
     """A hot standby of the stack's PostgreSQL on 127.0.0.1:port, kept in folder."""
 
@@ -360,8 +379,12 @@ class Standby:
         self.port = int(port)
         self.host = "127.0.0.1"
         self.name = name
-        self.data_dir = self.folder / "data"
-        self.socket_dir = self.folder / "socket"
+        # The data and socket directories belong to the OS user postgres, who must be able
+        # to reach them: in the folder when every folder above it lets others through,
+        # else (a clone in a private folder, such as mktemp's) in the temporary directory.
+        home = self.folder if _others_may_traverse(self.folder) else _shared_home(self.folder)
+        self.data_dir = home / "data"
+        self.socket_dir = home / "socket"
         self.log = self.folder / "standby.log"
         self.slot = slot_name(self.port)
         self.server = Server(name, self.folder / "standby.pid", self.log)
@@ -515,8 +538,8 @@ class Standby:
                 f"The standby's folder {self.folder} is too long a path for a Unix socket in it; use a shorter one."
             )
         self.folder.mkdir(parents=True, exist_ok=True)
-        # postgres (another OS user) must reach its data and socket directories in here.
-        self.folder.chmod(0o755)
+        # postgres (another OS user) must reach its data and socket directories.
+        self.data_dir.parent.chmod(0o755)
         for path in (self.data_dir, self.socket_dir):
             path.mkdir(exist_ok=True)
             if os.geteuid() == 0:

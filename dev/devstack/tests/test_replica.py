@@ -1,5 +1,8 @@
 """The standby's pure logic: WAL positions, pg_hba rules, slots, its configuration."""
 
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from devstack import replica
@@ -121,3 +124,20 @@ def test_standby_configuration(tmp_path):
     assert all(key in lines for key in replica.MATCHED_SETTINGS)
     hba = replica.standby_hba().splitlines()
     assert "local all all trust" in hba and "host all all 127.0.0.1/32 trust" in hba
+
+
+def test_a_standby_in_a_private_folder_keeps_its_data_where_postgres_can_reach_it(tmp_path):
+    """A clone in a folder closed to other users (mktemp's 0700): the standby's data and
+    socket directories go under the temporary directory, each standby its own; in an open
+    folder they stay in it."""
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    private.chmod(0o700)
+    hidden = replica.Standby(private / "standby", 55432)
+    assert not str(hidden.data_dir).startswith(str(private))
+    assert hidden.data_dir.parent == hidden.socket_dir.parent
+    other = replica.Standby(private / "other", 55433)
+    assert other.data_dir != hidden.data_dir
+    # /tmp lets everyone through: a standby folder below it keeps its data in itself.
+    opened = Path(tempfile.gettempdir()) / "sc-standby-layout-check" / "standby"
+    assert replica.Standby(opened, 55434).data_dir == opened.resolve() / "data"
