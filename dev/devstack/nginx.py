@@ -29,6 +29,10 @@ http {{
     uwsgi_temp_path {folder}/tmp/uwsgi;
     scgi_temp_path {folder}/tmp/scgi;
     client_max_body_size 64m;
+    # nginx's workers run as another OS user, who may not reach our folder (a clone in a
+    # private one): keep bodies and responses in memory, never in temporary files.
+    client_body_buffer_size 64m;
+    proxy_max_temp_file_size 0;
     proxy_read_timeout 720s;
     proxy_connect_timeout 720s;
     proxy_send_timeout 720s;
