@@ -666,19 +666,6 @@ def timeline(bench, faults):
 # --- set-up -------------------------------------------------------------------------------
 
 
-def wait_for_database_on(host, port, db, timeout=60):
-    """A database created on the primary, once the standby has replayed its creation."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            psycopg2.connect(host=host, port=port, dbname=db, user=settings.db_user()).close()
-            return
-        except psycopg2.OperationalError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
 COMPANY_SETS = ("first", "first+second", "third")
 
 
@@ -776,7 +763,7 @@ class Site:
         self.instance.start(stack.superset_venv)
         superset_fixtures.create_source_database(self.source_db)
         self.content = {"source_db": self.source_db}
-        wait_for_database_on(self.standby.host, self.standby.port, self.source_db)
+        self.standby.catch_up()  # the source database exists on the standby too
         user, password = settings.superset_admin()
         client = SupersetClient(self.instance.url, user, password, retries=0)
         self.content = superset_fixtures.build_content(

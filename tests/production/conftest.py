@@ -10,10 +10,8 @@ stay in .run/test/production for a look after a failure.
 
 import os
 import shutil
-import time
 from pathlib import Path
 
-import psycopg2
 import pytest
 from odoo_rpc import OdooRpc
 
@@ -65,19 +63,6 @@ def production_superset(stack, production_dir, production_redis, production_odoo
         instance.drop()
 
 
-def _wait_for_database_on(host, port, db, timeout=60):
-    """A database created on the primary, once the standby has replayed its creation."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            psycopg2.connect(host=host, port=port, dbname=db, user=settings.db_user()).close()
-            return
-        except psycopg2.OperationalError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
 @pytest.fixture(scope="session")
 def production_content(production_superset, standby):
     """The row-level-security content of superset_fixtures in the production Superset,
@@ -89,7 +74,7 @@ def production_content(production_superset, standby):
 
     source_db = f"sc_test_rls_production_{os.getpid()}"
     superset_fixtures.create_source_database(source_db)
-    _wait_for_database_on(standby.host, standby.port, source_db)
+    standby.catch_up()  # the source database exists on the standby too
     user, password = settings.superset_admin()
     client = SupersetClient(production_superset.url, user, password, retries=0)
     content = superset_fixtures.build_content(
