@@ -363,7 +363,11 @@ def _shared_home(folder):
     """A folder of its own for this standby under the temporary directory (sticky, open
     to all), named after the standby's folder so that each keeps its own."""
     digest = hashlib.sha256(str(Path(folder).resolve()).encode()).hexdigest()[:12]
-    base = Path(tempfile.gettempdir()) / f"superset_connector-{os.getuid()}"
+    # /tmp itself, not $TMPDIR (which a test may point somewhere deep): the socket's path
+    # must stay short.
+    short = Path("/tmp")  # noqa: S108 (a fixed short path is the point; the folder below is ours)
+    root = short if short.is_dir() else Path(tempfile.gettempdir())
+    base = root / f"superset_connector-{os.getuid()}"
     base.mkdir(mode=0o755, exist_ok=True)
     base.chmod(0o755)
     home = base / f"standby-{digest}"
