@@ -120,6 +120,7 @@ class Iteration:
     unanswered: int = 0
     jtis: list = field(default_factory=list)
     refusals: int = 0
+    slow_probes: int = 0  # the client's probe got no answer in time: the page embedded anyway
 
     @property
     def ok(self):
@@ -250,11 +251,14 @@ class Viewer(threading.Thread):
         return result
 
     def probe(self, it, superset_url):
-        """The client's check that Superset answers at all (any answer will do)."""
+        """The client's check that Superset answers at all (any answer will do). No answer
+        within PROBE_TIMEOUT is "slow": the client embeds the page anyway, and so do we."""
         it.requests += 1
         self.bench.count()
         try:
             self.superset.get(f"{superset_url}/health", timeout=PROBE_TIMEOUT)
+        except requests.Timeout:
+            it.slow_probes += 1
         except requests.RequestException:
             self.error(it, "Superset unreachable (the client's probe)", PROBE_MESSAGE.format(superset_url))
             return False
@@ -987,6 +991,8 @@ def report(bench, skipped, issued, refused):
     print_kinds(found, "")
     if not found:
         print("     0 x  none")
+    slow = sum(it.slow_probes for it in iterations)
+    print(f"\nthe client's probe of Superset unanswered within {PROBE_TIMEOUT} s (slow, embedded anyway): {slow}")
     print_faults(bench, iterations)
     print(
         f"\nprocesses started again by the bench's supervisor (as systemd or supervisord would): {len(bench.restarts)}"

@@ -6,6 +6,7 @@ async-query streams, Celery's queues), so neither reads the other's tasks, and `
 removes an instance's keys when it stops. A server we started keeps nothing on disk.
 """
 
+import contextlib
 import shutil
 import socket
 import time
@@ -92,12 +93,20 @@ class Redis:
     def restart(self, down_seconds=0.0):
         """Our server stopped, then started again on the same port (a Redis restart as an
         operator would cause one: everything it held is gone)."""
+        with self.down():
+            time.sleep(down_seconds)
+
+    @contextlib.contextmanager
+    def down(self):
+        """Our server stopped for the block, then started again, empty, on the same port."""
         if not self.server:
             raise SetupError(f"Redis on {self.host}:{self.port} was not started by the stack; not restarting it.")
         self.server.stop()
-        time.sleep(down_seconds)
-        _launch(self.server, self.port)
-        _wait(self.host, self.port, self.server)
+        try:
+            yield self
+        finally:
+            _launch(self.server, self.port)
+            _wait(self.host, self.port, self.server)
 
 
 def start_server(folder, port=None):

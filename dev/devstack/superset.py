@@ -339,8 +339,21 @@ class ProductionInstance(Instance):
         super().launch(venv, **config_knobs)
         env = _env(venv, self.folder / "superset_config.py", self.folder)
         celery = [str(Path(venv) / "bin" / "celery"), "--app=superset.tasks.celery_app:app"]
+        # Without mingle and gossip (worker-to-worker chatter Superset does not use): on
+        # reconnecting after a Redis restart, kombu 5.6's worker can die in mingle and hang
+        # there (celery/kombu#2582; tests/production/test_redis_restart.py).
         self.celery_worker.start(
-            [*celery, "worker", "--pool=prefork", "--concurrency=2", "-O", "fair", "--loglevel=INFO"],
+            [
+                *celery,
+                "worker",
+                "--pool=prefork",
+                "--concurrency=2",
+                "-O",
+                "fair",
+                "--without-mingle",
+                "--without-gossip",
+                "--loglevel=INFO",
+            ],
             env=env,
             cwd=self.folder,
         )

@@ -31,11 +31,17 @@ function tokenPayload(index) {
     };
 }
 
-/** The browser's probe of Superset (GET <superset>/health): answered, or a network failure. */
+/**
+ * The browser's probe of Superset (GET <superset>/health): answered (true), a network
+ * failure (false), or "never" (a busy Superset that has not answered yet).
+ */
 function supersetAnswers(reachable) {
     onRpc(
         "/health",
         () => {
+            if (reachable === "never") {
+                return new Promise(() => {});
+            }
             if (!reachable) {
                 throw new TypeError("Failed to fetch");
             }
@@ -172,4 +178,22 @@ test("a Superset the browser cannot reach is said at once", async () => {
     await openDashboard();
     expect(".o_superset_error_message").toHaveText(/^Superset is unavailable/);
     expect("iframe").toHaveCount(0);
+});
+
+test("a Superset slow to answer the probe is not called unavailable: the page is embedded, the wait said", async () => {
+    onRpc(ROUTE, () => tokenPayload(1));
+    supersetAnswers("never");
+    await openDashboard();
+    expect("iframe").toHaveCount(0); // still probing
+    await advanceTime(2_600); // past the probe's 2.5 s
+    await animationFrame();
+    expect(".o_superset_error").toHaveCount(0);
+    expect(".o_superset_slow").toHaveText(/^Superset is slow to answer/);
+    const iframe = queryOne("iframe.o_superset_iframe");
+    playEmbeddedPage(iframe);
+    iframe.dispatchEvent(new Event("load"));
+    await advanceTime(100);
+    await animationFrame();
+    expect(".o_superset_dashboard").toHaveAttribute("data-status", "ready");
+    expect(".o_superset_slow").toHaveCount(0);
 });

@@ -11,7 +11,7 @@ import { refreshDelay, remainingLifetime, retryDelay } from "./token_schedule";
 
 // How long the embedded page may take to answer its first call before we look for why.
 export const HANDSHAKE_TIMEOUT_MS = 15000;
-// How long the browser may take to reach Superset before it is called unavailable.
+// How long the browser may take to reach Superset before it is called slow.
 export const PROBE_TIMEOUT_MS = 2500;
 const SIZE_POLL_MS = 1500;
 
@@ -33,7 +33,7 @@ export class SupersetDashboardAction extends Component {
         this.dashboardId = this.props.action.params?.dashboard_id;
         this.frameRef = useRef("frame");
         this.iframeRef = useRef("iframe");
-        this.state = useState({ status: "loading", src: null, error: null, height: null });
+        this.state = useState({ status: "loading", src: null, error: null, height: null, slow: false });
         this.timers = new Set();
         this.channel = null;
         this.payload = null;
@@ -45,7 +45,7 @@ export class SupersetDashboardAction extends Component {
 
     async load() {
         this.teardown();
-        Object.assign(this.state, { status: "loading", src: null, error: null, height: null });
+        Object.assign(this.state, { status: "loading", src: null, error: null, height: null, slow: false });
         let payload;
         try {
             payload = await this.fetchToken();
@@ -58,12 +58,19 @@ export class SupersetDashboardAction extends Component {
         if (payload.error) {
             return this.fail(payload.error.code, payload.error.message);
         }
-        if (!(await this.supersetReachable(payload.superset_url))) {
+        const probe = await this.probeSuperset(payload.superset_url);
+        if (this.destroyed) {
+            return;
+        }
+        if (probe === "unreachable") {
             return this.fail(
                 "superset_unavailable",
                 _t("Superset is unavailable: your browser cannot reach %s. Retry in a moment.", payload.superset_url),
             );
         }
+        // Slow is not down (a busy Superset answers late): embed anyway, and say so; the
+        // handshake timeout finds out why if the page never answers.
+        this.state.slow = probe === "slow";
         this.accept(payload);
         this.state.src = embeddedUrl(payload.superset_url, payload.embedded_uuid, payload.ui_config);
         this.state.status = "embedding";
@@ -170,20 +177,33 @@ export class SupersetDashboardAction extends Component {
 
     // --- errors --------------------------------------------------------------------
 
-    async supersetReachable(supersetUrl) {
+    /**
+     * "reachable", "unreachable" (the browser got no answer at all: refused, no route, a
+     * name that does not resolve) or "slow" (no answer within PROBE_TIMEOUT_MS).
+     */
+    async probeSuperset(supersetUrl) {
         const controller = new AbortController();
-        const timer = browser.setTimeout(() => controller.abort(), PROBE_TIMEOUT_MS);
-        try {
-            // An opaque answer is enough: it proves a server answered at that address.
-            await browser.fetch(`${supersetUrl.replace(/\/+$/, "")}/health`, {
+        let timer;
+        const slow = new Promise((resolve) => {
+            timer = browser.setTimeout(() => {
+                resolve("slow"); // settled before the abort below rejects the fetch
+                controller.abort();
+            }, PROBE_TIMEOUT_MS);
+        });
+        // An opaque answer is enough: it proves a server answered at that address.
+        const answer = browser
+            .fetch(`${supersetUrl.replace(/\/+$/, "")}/health`, {
                 mode: "no-cors",
                 cache: "no-store",
                 credentials: "omit",
                 signal: controller.signal,
-            });
-            return true;
-        } catch {
-            return false;
+            })
+            .then(
+                () => "reachable",
+                () => "unreachable",
+            );
+        try {
+            return await Promise.race([answer, slow]);
         } finally {
             browser.clearTimeout(timer);
         }
