@@ -31,7 +31,7 @@ class SupersetDashboardStarter(models.AbstractModel):
         self.env["superset.dashboard"]._lock_sync()
         report = self._create()
         self.env["superset.dashboard"]._sync_from_superset()
-        message = user_text(self.env, describe(report))
+        message = user_text(self.env, describe(report, self._missing_apps(report.skipped)))
         if report.created:
             message += " " + self.env._(
                 "New dashboards are shown to Superset Managers only: choose their groups to offer them to others."
@@ -43,6 +43,23 @@ class SupersetDashboardStarter(models.AbstractModel):
             sticky=bool(report.failed),
             then=RELOAD,
         )
+
+    @api.model
+    def _missing_apps(self, skipped):
+        """{dashboard title: names of the apps (as the Apps menu shows them) that its
+        views wait for} of the skipped dashboards; a view Odoo does not know counts as
+        waiting for Connect Superset only."""
+        Views = self.env["superset.analytics.view"].sudo().with_context(active_test=False)
+        modules = self.env["ir.module.module"].sudo()
+        missing = {}
+        for title, view_names in skipped.items():
+            technical = set()
+            for view in Views.search([("name", "in", view_names)]):
+                technical.update(name.strip() for name in (view.missing_modules or "").split(",") if name.strip())
+            found = modules.search([("name", "in", sorted(technical))])
+            names = {module.name: module.shortdesc or module.name for module in found}
+            missing[title] = sorted(names.get(name, name) for name in technical)
+        return missing
 
     @api.model
     def _create(self):

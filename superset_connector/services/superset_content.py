@@ -123,13 +123,15 @@ class StarterDashboard:
     key: str  # the file's name
     title: str
     datasets: dict  # virtual dataset name -> {"views": [...], "sql": "..."}
-    charts: tuple  # {"key", "name", "dataset", "width", "height", "params"}
+    charts: tuple  # {"key", "name", "dataset", "width", "height", "params"[, "time_column"]}
     rows: tuple  # chart keys per row
+    filters: tuple = ()  # {"key", "name", "type": "time"|"select"[, "dataset", "column"], "charts"}
 
     @property
     def views(self):
         """The analytics views the dashboard reads, directly or through its own datasets."""
-        names = {chart["dataset"] for chart in self.charts if chart["dataset"] not in self.datasets}
+        used = {chart["dataset"] for chart in self.charts} | {f["dataset"] for f in self.filters if f.get("dataset")}
+        names = used - set(self.datasets)
         for dataset in self.datasets.values():
             names.update(dataset["views"])
         return sorted(names)
@@ -144,14 +146,17 @@ def _load_starter(path):
     """One file: title, datasets, charts, rows (its "description" is for people reading it)."""
     try:
         spec = json.loads(path.read_text(encoding="utf-8"))
+        charts = tuple(
+            {"width": 4, "height": 50, **chart, "params": _timed(_expand(chart["params"]), chart.get("time_column"))}
+            for chart in spec["charts"]
+        )
         starter = StarterDashboard(
             key=path.stem,
             title=spec["title"],
             datasets=spec.get("datasets", {}),
-            charts=tuple(
-                {"width": 4, "height": 50, **chart, "params": _expand(chart["params"])} for chart in spec["charts"]
-            ),
+            charts=charts,
             rows=tuple(tuple(row) for row in spec["rows"]),
+            filters=tuple(_filter_spec(item, charts) for item in spec.get("filters", ())),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise StarterDefinitionError(f"{path.name}: {exc!r}") from exc
@@ -178,6 +183,38 @@ def _expand(params):
     return params
 
 
+def _timed(params, column):
+    """A chart the dashboard's period filter applies to, as Superset's editor saves one:
+    its time column, no range of its own, and the temporal filter the period fills in."""
+    if not column:
+        return params
+    temporal = {
+        "expressionType": "SIMPLE",
+        "clause": "WHERE",
+        "subject": column,
+        "operator": "TEMPORAL_RANGE",
+        "comparator": "No filter",
+    }
+    return {
+        **params,
+        "granularity_sqla": column,
+        "time_range": "No filter",
+        "adhoc_filters": [*params.get("adhoc_filters", []), temporal],
+    }
+
+
+def _filter_spec(item, charts):
+    """A native filter of the file, with the charts it applies to (by key): listed, or by
+    default every chart with a time column (period) or every chart (select)."""
+    kind = item["type"]
+    if kind not in ("time", "select"):
+        raise ValueError(f"filter {item['key']}: type {kind!r} is not time or select")
+    if kind == "select" and not (item.get("dataset") and item.get("column")):
+        raise ValueError(f"filter {item['key']}: a select filter needs its dataset and column")
+    default = [c["key"] for c in charts if c.get("time_column")] if kind == "time" else [c["key"] for c in charts]
+    return {**item, "charts": tuple(item.get("charts") or default)}
+
+
 def _check_starter(starter, filename):
     keys = [chart["key"] for chart in starter.charts]
     placed = [key for row in starter.rows for key in row]
@@ -193,6 +230,18 @@ def _check_starter(starter, filename):
     for name, dataset in starter.datasets.items():
         if not re.fullmatch(r"starter_[a-z0-9_]+", name) or not dataset.get("views") or not dataset.get("sql"):
             problems.append(f"dataset {name}: a starter_* name, its views and its sql are needed")
+    timed = {chart["key"] for chart in starter.charts if chart.get("time_column")}
+    filter_keys = [item["key"] for item in starter.filters]
+    if len(set(filter_keys)) != len(filter_keys) or not all(re.fullmatch(r"[a-z0-9_]+", k) for k in filter_keys):
+        problems.append("filter keys must be distinct, in a-z, 0-9 and _")
+    for item in starter.filters:
+        unknown = sorted(set(item["charts"]) - set(keys))
+        if unknown:
+            problems.append(f"filter {item['key']} applies to unknown charts {unknown}")
+        if item["type"] == "time" and not set(item["charts"]) <= timed:
+            problems.append(f"filter {item['key']}: charts {sorted(set(item['charts']) - timed)} have no time_column")
+        if not item["charts"]:
+            problems.append(f"filter {item['key']} applies to no chart")
     if problems:
         raise StarterDefinitionError(f"{filename}: {'; '.join(problems)}")
 
@@ -257,7 +306,9 @@ def _build_starter(client, starter, slug, database_id, schema, datasets):
             made.append(("chart", chart_id))
             cells[spec["key"]] = Cell(chart_id, spec["name"], spec["width"], spec["height"])
         rows = [[cells[key] for key in row] for row in starter.rows]
-        return dashboard(client, starter.title, rows, slug=slug, published=True)
+        charts = {key: cell.chart_id for key, cell in cells.items()}
+        filters = [native_filter(item, charts, ids) for item in starter.filters]
+        return dashboard(client, starter.title, rows, native_filters=filters, slug=slug, published=True)
     except SupersetError:
         found = _find_quietly(client, slug)
         if found:
@@ -265,6 +316,40 @@ def _build_starter(client, starter, slug, database_id, schema, datasets):
         for resource, object_id in reversed(made):
             _delete_quietly(client, resource, object_id)
         raise
+
+
+def native_filter(item, charts, datasets):
+    """Superset's native filter configuration for a filter of a starter file (as its
+    dashboard editor saves one). charts: {chart key: Superset id}; datasets: {name:
+    Superset dataset id}. A select filter's values are a guest query on its dataset, which
+    the token's company rule covers like any chart's (Superset checks that the dataset is
+    a target of the filter the query names)."""
+    in_scope = [charts[key] for key in item["charts"]]
+    common = {
+        "id": f"NATIVE_FILTER-{item['key']}",
+        "name": item["name"],
+        "type": "NATIVE_FILTER",
+        "description": item.get("description", ""),
+        "cascadeParentIds": [],
+        "defaultDataMask": {"extraFormData": {}, "filterState": {}, "ownState": {}},
+        "scope": {"rootPath": ["ROOT_ID"], "excluded": sorted(set(charts.values()) - set(in_scope))},
+        "chartsInScope": in_scope,
+        "tabsInScope": [],
+    }
+    if item["type"] == "time":
+        return {**common, "filterType": "filter_time", "targets": [{}], "controlValues": {"enableEmptyFilter": False}}
+    return {
+        **common,
+        "filterType": "filter_select",
+        "targets": [{"datasetId": int(datasets[item["dataset"]]), "column": {"name": item["column"]}}],
+        "controlValues": {
+            "enableEmptyFilter": False,
+            "defaultToFirstItem": False,
+            "multiSelect": True,
+            "searchAllOptions": False,
+            "inverseSelection": False,
+        },
+    }
 
 
 def _virtual_dataset(client, known, database_id, schema, name, sql):
@@ -295,14 +380,26 @@ def _delete_quietly(client, resource, object_id):
         _logger.warning("Superset %s %s of a failed starter dashboard stays: %s", resource, object_id, problem)
 
 
-def describe(report):
-    """What build_starters did, in a few sentences, for the user (a Text)."""
+def describe(report, missing_apps=None):
+    """What build_starters did, in a few sentences, for the user (a Text). missing_apps:
+    {title: names of the apps a skipped dashboard waits for}, when the caller knows them;
+    a dashboard whose apps are all there waits for Connect Superset."""
+    missing_apps = missing_apps or {}
     parts = []
     if report.created:
         parts.append(_("Created: %(titles)s.", titles=", ".join(report.created)))
     if report.existing:
         parts.append(_("Already in Superset, left as they are: %(titles)s.", titles=", ".join(report.existing)))
     for title, views in report.skipped.items():
+        if missing_apps.get(title):
+            parts.append(
+                _(
+                    "%(title)s was skipped: it needs the %(apps)s app(s); install them, then click Connect Superset.",
+                    title=title,
+                    apps=", ".join(missing_apps[title]),
+                )
+            )
+            continue
         parts.append(
             _(
                 "%(title)s needs %(views)s: install its app, then click Connect Superset.",

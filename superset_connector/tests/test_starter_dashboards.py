@@ -4,6 +4,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, tagged
 
 from ..models.superset_analytics_superset import DATABASE_ID_PARAM
+from ..models.user_messages import user_text
+from ..services.superset_content import StarterReport, describe
 from .common import SupersetCommonMixin
 
 
@@ -47,3 +49,17 @@ class TestStarterDashboards(SupersetCommonMixin, TransactionCase):
             dashboards.action_create_starter_dashboards()
         self.assertIn("Superset is unavailable", str(caught.exception))
         self.assertNotIn("could not be built", str(caught.exception))
+
+    def test_a_dashboard_whose_apps_are_missing_is_said_with_their_names(self):
+        """The views of an app that is not installed: the message names the app as the
+        Apps menu does; a view whose app is there waits only for Connect Superset."""
+        if self.env["ir.module.module"].search_count([("name", "=", "crm"), ("state", "=", "installed")]):
+            self.skipTest("crm is installed in this database")
+        crm = self.env["ir.module.module"].search([("name", "=", "crm")]).shortdesc
+        starters = self.env["superset.dashboard.starter"]
+        missing = starters._missing_apps({"Pipeline": ["vw_crm_pipeline", "vw_company"], "Sales": ["vw_sale_daily"]})
+        self.assertEqual(missing, {"Pipeline": [crm], "Sales": []})
+        report = StarterReport(skipped={"Pipeline": ["vw_crm_pipeline"], "Sales": ["vw_sale_daily"]})
+        text = str(user_text(self.env, describe(report, missing)))
+        self.assertIn(f"Pipeline was skipped: it needs the {crm} app(s)", text)
+        self.assertIn("Sales needs vw_sale_daily: install its app, then click Connect Superset.", text)

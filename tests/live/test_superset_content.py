@@ -1,14 +1,21 @@
 """Starter dashboards built in the real Superset (services/superset_content.py): once, found
-again by slug, skipped when a view is not connected, removed again when they fail half-way."""
+again by slug, skipped when a view is not connected, removed again when they fail half-way;
+their native filters, whose values a guest sees only for the token's companies."""
 
 import json
 import uuid
 
+import requests
+import superset_fixtures
+
 from odoo.addons.superset_connector.services import dashboard_bundle as bundles
 from odoo.addons.superset_connector.services import superset_content as content
+from odoo.addons.superset_connector.services.guest_token import sign_guest_token
+from odoo.addons.superset_connector.services.rls import company_rule
 from odoo.addons.superset_connector.services.superset_client import SupersetClient
 
 from devstack import settings
+from devstack import superset as superset_stack
 
 
 def _client(superset):
@@ -137,3 +144,156 @@ def test_starter_failing_half_way_leaves_nothing_behind(superset, rls_content, t
     assert "Superset" in report.failed[title]
     assert _charts_named(client, f"Total {key}") == []
     assert client.find("dashboard", "slug", content.starter_slug("sc starter failed", key)) is None
+
+
+def _filtered_starter_dir(tmp_path, key):
+    """A starter with a period filter and a select filter, on a SQL dataset of sales with
+    a day and a region (every region belongs to one company)."""
+    dataset = f"starter_test_days_{key}"
+    spec = {
+        "title": f"Filtered starter {key}",
+        "datasets": {
+            dataset: {
+                "views": ["vw_test_sales"],
+                "sql": "SELECT s.company_id, s.amount, r.name AS region, DATE '2024-01-01' + s.company_id AS day "
+                "FROM sales s JOIN regions r USING (company_id)",
+            }
+        },
+        "charts": [
+            {
+                "key": "total",
+                "name": f"Total {key}",
+                "dataset": dataset,
+                "time_column": "day",
+                "params": {"viz_type": "big_number_total", "metric": {"sql": "SUM(amount)", "label": "Total"}},
+            },
+            {
+                "key": "by_region",
+                "name": f"By region {key}",
+                "dataset": dataset,
+                "params": {
+                    "viz_type": "table",
+                    "query_mode": "aggregate",
+                    "groupby": ["region"],
+                    "metrics": [{"sql": "SUM(amount)", "label": "Total"}],
+                    "row_limit": 1000,
+                },
+            },
+        ],
+        "filters": [
+            {"key": "period", "name": "Period", "type": "time"},
+            {"key": "region", "name": "Region", "type": "select", "dataset": dataset, "column": "region"},
+        ],
+        "rows": [["total", "by_region"]],
+    }
+    folder = tmp_path / key
+    folder.mkdir()
+    (folder / f"{key}.json").write_text(json.dumps(spec))
+    return content.load_starters(folder), dataset
+
+
+def _guest(superset, client, dashboard_id, companies):
+    embedded = client.ensure_embedded(dashboard_id, ["http://127.0.0.1"])
+    return sign_guest_token(
+        superset.guest_token_secret,
+        superset_stack.GUEST_AUDIENCE,
+        {"username": f"filters-{uuid.uuid4().hex[:6]}"},
+        [{"type": "dashboard", "id": embedded}],
+        [company_rule(companies)],
+        300,
+    )[0]
+
+
+def _filter_values(superset, token, dashboard_id, dataset_id, column, filter_id):
+    """The values a select filter lists, asked as the embedded page asks for them."""
+    body = {
+        "datasource": {"id": dataset_id, "type": "table"},
+        "force": True,
+        "queries": [
+            {"columns": [column], "metrics": [], "filters": [], "row_limit": 1000, "orderby": [[column, True]]}
+        ],
+        "form_data": {
+            "dashboardId": dashboard_id,
+            "type": "NATIVE_FILTER",
+            "native_filter_id": filter_id,
+            "datasource": f"{dataset_id}__table",
+            "groupby": [column],
+        },
+        "result_format": "json",
+        "result_type": "full",
+    }
+    response = requests.post(
+        f"{superset.url}/api/v1/chart/data",
+        json=body,
+        headers={"X-GuestToken": token, "Accept": "application/json"},
+        timeout=30,
+    )
+    if response.status_code != 200:
+        return response.status_code, None
+    return 200, [row[column] for row in response.json()["result"][0]["data"]]
+
+
+def test_starter_filters_target_their_charts_and_list_only_the_guests_companies(superset, rls_content, tmp_path):
+    """The period filter applies to the charts with a time column, the select filter to
+    every chart; as a guest of companies 1 and 2 the select filter lists Region 1 and
+    Region 2 only (the company rule covers filter values), and the filter, once set as
+    the embedded page sets it, narrows the chart. Attacker's tests: the filter's id on
+    another dataset (the regions table of all 100 companies), or an id the dashboard does
+    not have, is refused."""
+    client = _client(superset)
+    key = f"k{uuid.uuid4().hex[:8]}"
+    starters, dataset = _filtered_starter_dir(tmp_path, key)
+    report = content.build_starters(
+        client,
+        starters,
+        database_id=rls_content["database_id"],
+        schema="public",
+        datasets={"vw_test_sales": rls_content["datasets"]["sales"]},
+        database=f"sc filters {key}",
+    )
+    dashboard_id = report.created[f"Filtered starter {key}"]
+    charts = {c["slice_name"]: c["id"] for c in client.get_json(f"/api/v1/dashboard/{dashboard_id}/charts")["result"]}
+    total, by_region = charts[f"Total {key}"], charts[f"By region {key}"]
+    dataset_id = next(d["id"] for d in client.dashboard_datasets(dashboard_id) if d["table_name"] == dataset)
+    metadata = json.loads(client.dashboard(dashboard_id)["json_metadata"])
+    filters = {f["id"]: f for f in metadata["native_filter_configuration"]}
+    period, region = filters["NATIVE_FILTER-period"], filters["NATIVE_FILTER-region"]
+    assert (period["filterType"], period["chartsInScope"], period["scope"]["excluded"]) == (
+        "filter_time",
+        [total],
+        [by_region],
+    )
+    assert region["filterType"] == "filter_select" and sorted(region["chartsInScope"]) == sorted([total, by_region])
+    assert region["targets"] == [{"datasetId": dataset_id, "column": {"name": "region"}}]
+    params = json.loads(client.get_json(f"/api/v1/chart/{total}")["result"]["params"])
+    assert params["granularity_sqla"] == "day"
+    assert {"subject": "day", "operator": "TEMPORAL_RANGE"}.items() <= params["adhoc_filters"][-1].items()
+
+    token = _guest(superset, client, dashboard_id, [1, 2])
+    assert _filter_values(superset, token, dashboard_id, dataset_id, "region", region["id"]) == (
+        200,
+        ["Region 1", "Region 2"],
+    )
+
+    # The filters set as the embedded page sends them: each chart's query carries them.
+    def filtered(chart_id, columns, flt):
+        metrics = [{"expressionType": "SQL", "sqlExpression": "SUM(amount)", "label": "Total"}]
+        body = superset_fixtures.chart_data_body(dashboard_id, chart_id, dataset_id, columns, metrics)
+        body["queries"][0]["filters"] = [flt]
+        response = requests.post(
+            f"{superset.url}/api/v1/chart/data",
+            json=body,
+            headers={"X-GuestToken": token, "Accept": "application/json"},
+            timeout=30,
+        )
+        assert response.status_code == 200, response.text[:300]
+        return response.json()["result"][0]["data"]
+
+    rows = filtered(by_region, ["region"], {"col": "region", "op": "IN", "val": ["Region 2"]})
+    assert [(row["region"], row["Total"]) for row in rows] == [("Region 2", superset_fixtures.company_total(2))]
+    rows = filtered(total, [], {"col": "day", "op": "TEMPORAL_RANGE", "val": "2024-01-02 : 2024-01-03"})
+    assert rows == [{"Total": superset_fixtures.company_total(1)}]  # company 1's day only
+
+    regions = rls_content["datasets"]["regions"]
+    assert _filter_values(superset, token, dashboard_id, regions, "name", region["id"])[0] in (403, 422)
+    assert _filter_values(superset, token, dashboard_id, dataset_id, "region", "NATIVE_FILTER-none")[0] in (403, 422)

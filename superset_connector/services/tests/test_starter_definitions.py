@@ -11,13 +11,19 @@ from devstack import settings
 
 from .. import superset_content as content
 
-ANALYTICS_VIEW_DATA = settings.REPO / "superset_connector" / "data" / "superset_analytics_view_data.xml"
+DATA = settings.REPO / "superset_connector" / "data"
 
 
 def test_shipped_starters_are_well_formed_and_read_known_views():
-    """Every file loads (each chart placed once, rows within the grid), and every view a
-    starter reads is one of the addon's analytics views."""
-    defined = set(re.findall(r'<field name="name">((?:vw|mv)_[a-z0-9_]+)</field>', ANALYTICS_VIEW_DATA.read_text()))
+    """Every file loads (each chart placed once, rows within the grid), every view a
+    starter reads is one of the addon's analytics views, and every dashboard has a period
+    filter and a company filter that apply to all its charts with a time column, and to
+    all its charts."""
+    defined = {
+        name
+        for path in DATA.glob("superset_analytics_view*_data.xml")
+        for name in re.findall(r'<field name="name">((?:vw|mv)_[a-z0-9_]+)</field>', path.read_text())
+    }
     starters = content.load_starters()
     assert [s.title for s in starters] == ["Inventory", "Invoicing", "Purchase", "Sales"]
     for starter in starters:
@@ -29,6 +35,11 @@ def test_shipped_starters_are_well_formed_and_read_known_views():
             assert all(metric["expressionType"] == "SQL" for metric in metrics), (starter.title, chart["key"])
             if params["viz_type"] == "table":  # headers in words, not column names
                 assert all(column["label"][0].isupper() for column in params["groupby"]), chart["key"]
+        filters = {item["key"]: item for item in starter.filters}
+        timed = {chart["key"] for chart in starter.charts if chart.get("time_column")}
+        assert timed and set(filters["period"]["charts"]) == timed, starter.title
+        assert filters["company"]["column"] == "company", starter.title
+        assert set(filters["company"]["charts"]) == {chart["key"] for chart in starter.charts}, starter.title
 
 
 def test_a_broken_starter_file_is_refused(tmp_path):
@@ -43,3 +54,58 @@ def test_a_broken_starter_file_is_refused(tmp_path):
     )
     with pytest.raises(content.StarterDefinitionError, match=r"each chart once.*wider than 12"):
         content.load_starters(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("flt", "refusal"),
+    [
+        ({"key": "p", "name": "P", "type": "time", "charts": ["b"]}, r"charts \['b'\] have no time_column"),
+        ({"key": "s", "name": "S", "type": "select", "column": "x"}, "needs its dataset and column"),
+        (
+            {"key": "s", "name": "S", "type": "select", "dataset": "vw_x", "column": "x", "charts": ["z"]},
+            "unknown charts",
+        ),
+        ({"key": "s", "name": "S", "type": "range"}, "is not time or select"),
+    ],
+)
+def test_a_broken_filter_is_refused(tmp_path, flt, refusal):
+    charts = [
+        {"key": "a", "name": "A", "dataset": "vw_x", "time_column": "day", "params": {"viz_type": "table"}},
+        {"key": "b", "name": "B", "dataset": "vw_x", "params": {"viz_type": "table"}},
+    ]
+    spec = {"title": "Bad", "charts": charts, "filters": [flt], "rows": [["a", "b"]]}
+    (tmp_path / "bad.json").write_text(json.dumps(spec))
+    with pytest.raises(content.StarterDefinitionError, match=refusal):
+        content.load_starters(tmp_path)
+
+
+def test_filter_scope_defaults_and_superset_configuration(tmp_path):
+    """Unlisted, a period filter applies to the charts with a time column and a select
+    filter to every chart; in Superset's configuration the others are excluded, and a
+    select filter targets its dataset's column."""
+    charts = [
+        {"key": "a", "name": "A", "dataset": "vw_x", "time_column": "day", "params": {"viz_type": "table"}},
+        {"key": "b", "name": "B", "dataset": "vw_x", "params": {"viz_type": "table"}},
+    ]
+    filters = [
+        {"key": "period", "name": "Period", "type": "time"},
+        {"key": "who", "name": "Who", "type": "select", "dataset": "vw_y", "column": "name"},
+    ]
+    spec = {"title": "Good", "charts": charts, "filters": filters, "rows": [["a", "b"]]}
+    (tmp_path / "good.json").write_text(json.dumps(spec))
+    (starter,) = content.load_starters(tmp_path)
+    assert starter.views == ["vw_x", "vw_y"]  # the filter's dataset is read too
+    period, who = starter.filters
+    assert period["charts"] == ("a",) and who["charts"] == ("a", "b")
+    time_config = content.native_filter(period, {"a": 11, "b": 12}, {"vw_y": 5})
+    assert (time_config["filterType"], time_config["chartsInScope"], time_config["scope"]["excluded"]) == (
+        "filter_time",
+        [11],
+        [12],
+    )
+    select_config = content.native_filter(who, {"a": 11, "b": 12}, {"vw_y": 5})
+    assert select_config["targets"] == [{"datasetId": 5, "column": {"name": "name"}}]
+    assert select_config["scope"]["excluded"] == [] and select_config["id"] == "NATIVE_FILTER-who"
+    chart_a = starter.charts[0]["params"]
+    assert chart_a["granularity_sqla"] == "day" and chart_a["adhoc_filters"][-1]["operator"] == "TEMPORAL_RANGE"
+    assert "granularity_sqla" not in starter.charts[1]["params"]
