@@ -16,6 +16,8 @@
         "security/superset_rules.xml",
         "data/ir_cron_data.xml",
         "data/superset_analytics_view_data.xml",
+        "data/superset_analytics_view_financial_data.xml",
+        "data/superset_analytics_view_operations_data.xml",
         "views/superset_dashboard_views.xml",
         "views/superset_dashboard_bundle_views.xml",
         "views/superset_guest_token_log_views.xml",

@@ -1,5 +1,5 @@
-"""Starter dashboards: ready-made Superset dashboards on the analytics views (Sales,
-Invoicing, Purchase, Inventory; services/superset_content.py), built in Superset and
+"""Starter dashboards: ready-made Superset dashboards on the analytics views (Financial,
+Sales, Procurement, Inventory, Manufacturing; services/superset_content.py), built in Superset and
 registered here in one click, so that a new installation shows figures before anyone
 has designed a chart."""
 

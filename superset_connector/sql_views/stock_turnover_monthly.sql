@@ -5,6 +5,7 @@
 -- (the on-hand quantity at the end of the month, rebuilt from the moves), opening the
 -- same before the month. turnover = qty_out / average of opening and closing stock;
 -- days_of_stock = days in the month / turnover. Months without any move have no row.
+-- product_name in the company's language, category_name: the category's full name.
 WITH flow AS (
     SELECT
         m.company_id,
@@ -32,8 +33,15 @@ measure AS (
         running.*,
         closing_quantity - COALESCE(qty_in, 0) + COALESCE(qty_out, 0) AS opening_quantity,
         COALESCE(qty_out, 0)
-            / NULLIF((2 * closing_quantity - COALESCE(qty_in, 0) + COALESCE(qty_out, 0)) / 2, 0) AS turnover
+            / NULLIF((2 * closing_quantity - COALESCE(qty_in, 0) + COALESCE(qty_out, 0)) / 2, 0) AS turnover,
+        COALESCE(t.name ->> co.lang, t.name ->> 'en_US') AS product_name,
+        t.categ_id,
+        categ.complete_name AS category_name
     FROM running
+    JOIN product_product p ON p.id = running.product_id
+    JOIN product_template t ON t.id = p.product_tmpl_id
+    JOIN superset_analytics.vw_company_locale co ON co.company_id = running.company_id
+    LEFT JOIN product_category categ ON categ.id = t.categ_id
 )
 SELECT
     company_id,
@@ -44,6 +52,9 @@ SELECT
     opening_quantity,
     closing_quantity,
     turnover,
-    ((month + interval '1 month')::date - month) / NULLIF(turnover, 0) AS days_of_stock
+    ((month + interval '1 month')::date - month) / NULLIF(turnover, 0) AS days_of_stock,
+    product_name,
+    categ_id,
+    category_name
     --@extra_columns
 FROM measure

@@ -220,7 +220,7 @@ def test_superset_reads_the_views_as_the_readonly_role(stack, analytics_db, e2e_
     assert sqllab.run(first["database_id"], PRIVILEGES) == READ_ONLY_ROLE
 
 
-STARTERS = ["Inventory", "Invoicing", "Purchase", "Sales"]
+STARTERS = ["Financial", "Inventory", "Manufacturing", "Procurement", "Sales"]
 
 
 def _sales_script(superset, odoo_origin, label, prices):
@@ -267,22 +267,26 @@ def _starter_script(superset, odoo_origin):
         "env.cr.commit()\n"
         "users = env.ref('superset_connector.group_superset_user')\n"
         "sales = Dash.search([('name', '=', 'Sales')])\n"
-        "sales.group_ids = [Command.set(users.ids)]\n"
+        "starters = Dash.search([('superset_dashboard_id', '!=', False)])\n"
+        "starters.group_ids = [Command.set(users.ids)]\n"
         "def user(login, companies):\n"
         "    return env['res.users'].create({'name': login, 'login': login, 'company_id': companies[0].id,\n"
         "        'company_ids': [Command.set([c.id for c in companies])],\n"
         "        'groups_id': [Command.set([env.ref('base.group_user').id, users.id])]})\n"
         "only_a, both = user('starter_a', [a]), user('starter_ab', [a, b])\n"
         "env.cr.commit()\n"
-        "def token(u, active):\n"
+        "def token(u, active, dashboard=sales):\n"
         "    tokens = env['superset.guest.token'].with_user(u).with_context(allowed_company_ids=active)\n"
-        "    return tokens._response(sales.id, {})\n"
+        "    return tokens._response(dashboard.id, {})\n"
         "print('RESULT ' + json.dumps({\n"
         "    'first': first, 'second': second,\n"
         "    'starters': {d.name: d.superset_dashboard_id for d in Dash.search([])},\n"
         "    'failing': sales.failing_dataset_ids.mapped('name'),\n"
         "    'companies': {c.name: c.currency_id.name for c in a | b},\n"
         "    'token_a': token(only_a, [a.id]), 'token_ab': token(both, [a.id, b.id]),\n"
+        "    'company_ids': [a.id, b.id],\n"
+        "    'tokens': {d.name: {'a': token(only_a, [a.id], d), 'ab': token(both, [a.id, b.id], d)}\n"
+        "               for d in starters},\n"
         "}, default=str))\n"
     )
 
@@ -311,6 +315,34 @@ def _guest_rows(superset, token, dashboard_id, chart):
     return rows
 
 
+def _filter_values(superset, token, dashboard_id, target, filter_id):
+    """The values a select filter offers a guest, asked as the embedded page asks."""
+    assert "token" in token, token
+    column, dataset_id = target["column"]["name"], target["datasetId"]
+    body = {
+        "datasource": {"id": dataset_id, "type": "table"},
+        "force": True,
+        "queries": [{"columns": [column], "metrics": [], "filters": [], "row_limit": 1000}],
+        "form_data": {
+            "dashboardId": dashboard_id,
+            "type": "NATIVE_FILTER",
+            "native_filter_id": filter_id,
+            "datasource": f"{dataset_id}__table",
+            "groupby": [column],
+        },
+        "result_format": "json",
+        "result_type": "full",
+    }
+    response = requests.post(
+        f"{superset.url}/api/v1/chart/data",
+        json=body,
+        headers={"X-GuestToken": token["token"], "Accept": "application/json"},
+        timeout=60,
+    )
+    assert response.status_code == 200, (filter_id, response.text[:300])
+    return [row[column] for row in response.json()["result"][0]["data"] if row[column] is not None]
+
+
 def test_starter_dashboards_show_each_company_its_figures(stack, analytics_db, e2e_dir, superset):
     """ "Create starter dashboards" builds the four starters in Superset on the connected
     views and registers them; a second click builds nothing more. Every chart of them
@@ -333,6 +365,31 @@ def test_starter_dashboards_show_each_company_its_figures(stack, analytics_db, e
             body = superset_fixtures.chart_data_body(result["starters"][title], chart["id"], *_chart_query(chart))
             response = client.request("POST", "/api/v1/chart/data", json=body, check=False)
             assert response.status_code == 200, (title, name, response.text[:300])
+
+    # Every select filter of every starter lists, to a guest, the values of the token's
+    # companies only: exactly what PostgreSQL holds for them in the filter's dataset.
+    company_a, company_b = result["company_ids"]
+    definitions = {starter.title: starter for starter in superset_content.load_starters()}
+    for title in STARTERS:
+        dashboard_id = result["starters"][title]
+        metadata = json.loads(client.dashboard(dashboard_id)["json_metadata"])
+        datasets = {d["id"]: d["table_name"] for d in client.dashboard_datasets(dashboard_id)}
+        for flt in metadata["native_filter_configuration"]:
+            if flt["filterType"] != "filter_select":
+                continue
+            (target,) = flt["targets"]
+            column, table = target["column"]["name"], datasets[target["datasetId"]]
+            view = f"SELECT * FROM {SCHEMA}.{table}"  # noqa: S608 (the addon's own names)
+            source = definitions[title].datasets.get(table, {}).get("sql") or view
+            for key, companies in (("a", [company_a]), ("ab", [company_a, company_b])):
+                # The addon's own starter SQL and column names, and integers: nothing from outside.
+                ids = ", ".join(str(int(c)) for c in companies)
+                query = (
+                    f"SELECT DISTINCT {column} FROM ({source}) d WHERE company_id IN ({ids}) AND {column} IS NOT NULL"  # noqa: S608
+                )
+                expected = _sql(analytics_db, query)
+                listed = _filter_values(superset, result["tokens"][title][key], dashboard_id, target, flt["id"])
+                assert sorted(map(str, listed)) == sorted(expected.splitlines()), (title, flt["name"], key)
 
     sales_id = result["starters"]["Sales"]
     (name_a, currency_a), (name_b, currency_b) = result["companies"].items()

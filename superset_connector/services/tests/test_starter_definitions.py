@@ -25,7 +25,7 @@ def test_shipped_starters_are_well_formed_and_read_known_views():
         for name in re.findall(r'<field name="name">((?:vw|mv)_[a-z0-9_]+)</field>', path.read_text())
     }
     starters = content.load_starters()
-    assert [s.title for s in starters] == ["Inventory", "Invoicing", "Purchase", "Sales"]
+    assert [s.title for s in starters] == ["Financial", "Inventory", "Manufacturing", "Procurement", "Sales"]
     for starter in starters:
         assert starter.views and set(starter.views) <= defined, (starter.title, set(starter.views) - defined)
         assert "vw_company" in starter.views  # amounts are shown per company, with its currency
