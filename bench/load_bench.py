@@ -444,9 +444,10 @@ class Supervisor(threading.Thread):
     wrote "Unrecoverable error" in its log (the worker's own word that it is dead; it may
     hang in its warm shutdown after it), is stopped and started again, with the command
     line, environment and folder it had (read from /proc when supervision starts).
-    devstack's ProductionInstance has no supervisor, and a Redis restart can kill the
-    Celery worker (kombu 5.6.2, celery/kombu#2582): without one, every async chart after
-    it waits forever, and the faults after it would measure that instead of themselves."""
+    devstack's ProductionInstance has no supervisor; its worker runs without mingle since
+    a Redis restart killed it there (kombu 5.6.2, celery/kombu#2582). Should a process die
+    anyway, every async chart after it would wait forever and the faults after it would
+    measure that instead of themselves: the bench prints each restart it made."""
 
     def __init__(self, bench, servers):
         super().__init__(name="supervisor", daemon=True)

@@ -251,3 +251,33 @@ def async_chart_rows(url, guest_token, dashboard_id, chart_id, dataset_id, colum
             return job, result.json()["result"][0]["data"], event["result_url"]
         time.sleep(0.3)
     raise AssertionError(f"async job {job['job_id']} not done within {timeout}s")
+
+
+def filter_values(url, guest_token, dashboard_id, dataset_id, column, filter_id, timeout=60):
+    """(HTTP status, the values a select filter lists, or None), asked as the embedded page
+    asks for them: a query on the filter's dataset naming the dashboard and the filter."""
+    body = {
+        "datasource": {"id": dataset_id, "type": "table"},
+        "force": True,
+        "queries": [
+            {"columns": [column], "metrics": [], "filters": [], "row_limit": 1000, "orderby": [[column, True]]}
+        ],
+        "form_data": {
+            "dashboardId": dashboard_id,
+            "type": "NATIVE_FILTER",
+            "native_filter_id": filter_id,
+            "datasource": f"{dataset_id}__table",
+            "groupby": [column],
+        },
+        "result_format": "json",
+        "result_type": "full",
+    }
+    response = requests.post(
+        f"{url}/api/v1/chart/data",
+        json=body,
+        headers={"X-GuestToken": guest_token, "Accept": "application/json"},
+        timeout=timeout,
+    )
+    if response.status_code != 200:
+        return response.status_code, None
+    return 200, [row[column] for row in response.json()["result"][0]["data"]]

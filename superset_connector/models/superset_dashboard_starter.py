@@ -8,6 +8,7 @@ import logging
 from odoo import api, models
 from odoo.exceptions import UserError
 
+from ..services import analytics_sql
 from ..services.superset_content import build_starters, describe, load_starters
 from .superset_analytics_view import SCHEMA
 from .superset_connector import MANAGER
@@ -55,7 +56,7 @@ class SupersetDashboardStarter(models.AbstractModel):
         for title, view_names in skipped.items():
             technical = set()
             for view in Views.search([("name", "in", view_names)]):
-                technical.update(name.strip() for name in (view.missing_modules or "").split(",") if name.strip())
+                technical.update(analytics_sql.module_names(view.missing_modules))
             found = modules.search([("name", "in", sorted(technical))])
             names = {module.name: module.shortdesc or module.name for module in found}
             missing[title] = sorted(names.get(name, name) for name in technical)

@@ -23,28 +23,24 @@ WITH op_qty AS (
             JOIN stock_location ql ON ql.id = q.location_id
             WHERE q.product_id = op.product_id AND starts_with(ql.parent_path, loc.parent_path)
         ) AS qty_on_hand,
-        (
-            SELECT COALESCE(sum(m.product_qty), 0)
-            FROM stock_move m
-            JOIN stock_location src ON src.id = m.location_id
-            JOIN stock_location dest ON dest.id = COALESCE(m.location_final_id, m.location_dest_id)
-            WHERE m.product_id = op.product_id
-              AND m.state IN ('waiting', 'confirmed', 'assigned', 'partially_available')
-              AND starts_with(dest.parent_path, loc.parent_path)
-              AND NOT starts_with(src.parent_path, loc.parent_path)
-        ) AS qty_incoming,
-        (
-            SELECT COALESCE(sum(m.product_qty), 0)
-            FROM stock_move m
-            JOIN stock_location src ON src.id = m.location_id
-            JOIN stock_location dest ON dest.id = COALESCE(m.location_final_id, m.location_dest_id)
-            WHERE m.product_id = op.product_id
-              AND m.state IN ('waiting', 'confirmed', 'assigned', 'partially_available')
-              AND starts_with(src.parent_path, loc.parent_path)
-              AND NOT starts_with(dest.parent_path, loc.parent_path)
-        ) AS qty_outgoing
+        flow.qty_incoming,
+        flow.qty_outgoing
     FROM stock_warehouse_orderpoint op
     JOIN stock_location loc ON loc.id = op.location_id
+    -- One pass over the product's moves still to do that cross the location's boundary.
+    CROSS JOIN LATERAL (
+        SELECT
+            COALESCE(sum(m.product_qty) FILTER (WHERE starts_with(dest.parent_path, loc.parent_path)), 0)
+                AS qty_incoming,
+            COALESCE(sum(m.product_qty) FILTER (WHERE starts_with(src.parent_path, loc.parent_path)), 0)
+                AS qty_outgoing
+        FROM stock_move m
+        JOIN stock_location src ON src.id = m.location_id
+        JOIN stock_location dest ON dest.id = COALESCE(m.location_final_id, m.location_dest_id)
+        WHERE m.product_id = op.product_id
+          AND m.state IN ('waiting', 'confirmed', 'assigned', 'partially_available')
+          AND starts_with(dest.parent_path, loc.parent_path) <> starts_with(src.parent_path, loc.parent_path)
+    ) AS flow
     WHERE op.active
 )
 SELECT

@@ -1,5 +1,7 @@
 """Helpers shared by the analytics tests."""
 
+import unittest
+
 from odoo.tests import TransactionCase
 from odoo.tools import SQL
 
@@ -65,3 +67,14 @@ def views_depending_on_tables(env, tables):
         )
     )
     return {row[0] for row in env.cr.fetchall()}
+
+
+def usd_eur_and_main_company(env):
+    """(USD, EUR, the main company): both currencies active, and the main company in USD,
+    which the figure tests are written for (they are skipped on a database without it)."""
+    usd, eur = env.ref("base.USD"), env.ref("base.EUR")
+    usd.active = eur.active = True
+    main = env.ref("base.main_company")
+    if main.currency_id != usd:
+        raise unittest.SkipTest("the figures are written for a main company in USD")
+    return usd, eur, main

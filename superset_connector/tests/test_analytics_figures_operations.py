@@ -1,4 +1,3 @@
-import unittest
 from collections import Counter, defaultdict
 from datetime import date, datetime
 
@@ -8,7 +7,7 @@ from odoo import Command
 from odoo.tests import Form, TransactionCase, new_test_user, tagged
 from odoo.tools import SQL
 
-from .analytics_common import view_rows
+from .analytics_common import usd_eur_and_main_company, view_rows
 
 CENT = 0.005
 CONFIRMED = ("purchase", "done")
@@ -45,11 +44,7 @@ class TestAnalyticsFiguresOperations(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         env = cls.env
-        cls.usd, cls.eur = env.ref("base.USD"), env.ref("base.EUR")
-        cls.usd.active = cls.eur.active = True
-        cls.company_a = env.ref("base.main_company")
-        if cls.company_a.currency_id != cls.usd:
-            raise unittest.SkipTest("the figures are written for a main company in USD")
+        cls.usd, cls.eur, cls.company_a = usd_eur_and_main_company(env)  # main company: USD
         cls.company_a.partner_id.write({"tz": "America/New_York", "lang": "en_US"})
         cls.company_b = env["res.company"].create({"name": "Operations Europe", "currency_id": cls.eur.id})
         cls.company_b.partner_id.write({"tz": "Europe/Brussels", "lang": "en_US"})

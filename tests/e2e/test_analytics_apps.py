@@ -316,31 +316,13 @@ def _guest_rows(superset, token, dashboard_id, chart):
 
 
 def _filter_values(superset, token, dashboard_id, target, filter_id):
-    """The values a select filter offers a guest, asked as the embedded page asks."""
+    """The values (None aside) a select filter offers a guest, asked as the embedded page asks."""
     assert "token" in token, token
-    column, dataset_id = target["column"]["name"], target["datasetId"]
-    body = {
-        "datasource": {"id": dataset_id, "type": "table"},
-        "force": True,
-        "queries": [{"columns": [column], "metrics": [], "filters": [], "row_limit": 1000}],
-        "form_data": {
-            "dashboardId": dashboard_id,
-            "type": "NATIVE_FILTER",
-            "native_filter_id": filter_id,
-            "datasource": f"{dataset_id}__table",
-            "groupby": [column],
-        },
-        "result_format": "json",
-        "result_type": "full",
-    }
-    response = requests.post(
-        f"{superset.url}/api/v1/chart/data",
-        json=body,
-        headers={"X-GuestToken": token["token"], "Accept": "application/json"},
-        timeout=60,
+    status, values = superset_fixtures.filter_values(
+        superset.url, token["token"], dashboard_id, target["datasetId"], target["column"]["name"], filter_id
     )
-    assert response.status_code == 200, (filter_id, response.text[:300])
-    return [row[column] for row in response.json()["result"][0]["data"] if row[column] is not None]
+    assert status == 200, (filter_id, status)
+    return [value for value in values if value is not None]
 
 
 def test_starter_dashboards_show_each_company_its_figures(stack, analytics_db, e2e_dir, superset):

@@ -205,32 +205,7 @@ def _guest(superset, client, dashboard_id, companies):
 
 
 def _filter_values(superset, token, dashboard_id, dataset_id, column, filter_id):
-    """The values a select filter lists, asked as the embedded page asks for them."""
-    body = {
-        "datasource": {"id": dataset_id, "type": "table"},
-        "force": True,
-        "queries": [
-            {"columns": [column], "metrics": [], "filters": [], "row_limit": 1000, "orderby": [[column, True]]}
-        ],
-        "form_data": {
-            "dashboardId": dashboard_id,
-            "type": "NATIVE_FILTER",
-            "native_filter_id": filter_id,
-            "datasource": f"{dataset_id}__table",
-            "groupby": [column],
-        },
-        "result_format": "json",
-        "result_type": "full",
-    }
-    response = requests.post(
-        f"{superset.url}/api/v1/chart/data",
-        json=body,
-        headers={"X-GuestToken": token, "Accept": "application/json"},
-        timeout=30,
-    )
-    if response.status_code != 200:
-        return response.status_code, None
-    return 200, [row[column] for row in response.json()["result"][0]["data"]]
+    return superset_fixtures.filter_values(superset.url, token, dashboard_id, dataset_id, column, filter_id, 30)
 
 
 def test_starter_filters_target_their_charts_and_list_only_the_guests_companies(superset, rls_content, tmp_path):
