@@ -315,6 +315,10 @@ def _guest_rows(superset, token, dashboard_id, chart):
     return rows
 
 
+def _sorted_rows(rows):
+    return sorted(json.dumps(row, sort_keys=True, default=str) for row in rows)
+
+
 def _filter_values(superset, token, dashboard_id, target, filter_id):
     """The values (None aside) a select filter offers a guest, asked as the embedded page asks."""
     assert "token" in token, token
@@ -326,10 +330,12 @@ def _filter_values(superset, token, dashboard_id, target, filter_id):
 
 
 def test_starter_dashboards_show_each_company_its_figures(stack, analytics_db, e2e_dir, superset):
-    """ "Create starter dashboards" builds the four starters in Superset on the connected
+    """ "Create starter dashboards" builds the starters in Superset on the connected
     views and registers them; a second click builds nothing more. Every chart of them
-    answers a query. Through the Sales starter, a user with company A active sees A's
-    order and revenue only; a user with A and B active sees both, each in its currency."""
+    answers a query, and shows a guest of A, and of A and B, exactly what it holds for
+    those companies; every select filter offers them those companies' values only.
+    Through the Sales starter, a user with company A active sees A's order and revenue
+    only; a user with A and B active sees both, each in its currency."""
     user, password = settings.superset_admin()
     _shell(stack, analytics_db, e2e_dir, "starter-connect", _provision_script(superset.url, user, password))
     odoo_origin = f"http://127.0.0.1:{free_port()}"
@@ -341,16 +347,24 @@ def test_starter_dashboards_show_each_company_its_figures(stack, analytics_db, e
 
     client = SupersetClient(superset.url, user, password, retries=0)
     charts = {title: _charts(client, result["starters"][title]) for title in STARTERS}
+    company_a, company_b = result["company_ids"]
+    # Every chart answers; to a guest of A, and of A and B, it shows exactly what Superset's
+    # admin sees of it once narrowed to those companies.
     for title, named in charts.items():
         assert named, title
         for name, chart in named.items():
             body = superset_fixtures.chart_data_body(result["starters"][title], chart["id"], *_chart_query(chart))
             response = client.request("POST", "/api/v1/chart/data", json=body, check=False)
             assert response.status_code == 200, (title, name, response.text[:300])
+            for key, companies in (("a", [company_a]), ("ab", [company_a, company_b])):
+                body["queries"][0]["filters"] = [{"col": "company_id", "op": "IN", "val": companies}]
+                narrowed = client.request("POST", "/api/v1/chart/data", json=body, check=False)
+                assert narrowed.status_code == 200, (title, name, narrowed.text[:300])
+                seen = _guest_rows(superset, result["tokens"][title][key], result["starters"][title], chart)
+                assert _sorted_rows(seen) == _sorted_rows(narrowed.json()["result"][0]["data"]), (title, name, key)
 
     # Every select filter of every starter lists, to a guest, the values of the token's
     # companies only: exactly what PostgreSQL holds for them in the filter's dataset.
-    company_a, company_b = result["company_ids"]
     definitions = {starter.title: starter for starter in superset_content.load_starters()}
     for title in STARTERS:
         dashboard_id = result["starters"][title]
