@@ -270,7 +270,8 @@ def _pay(company_env, moves, journal, day, now):
 
 def _load_purchases(company_env, rng, products, bank, now):
     """15 confirmed orders over the year, 4 vendors in turn: the 12 oldest received (a
-    quarter of them late), 10 of those billed, 9 bills paid; the 3 latest to receive."""
+    quarter of them late), 10 of those billed, 9 bills paid; the 3 latest to receive;
+    then 2 requests for quotation."""
     company = company_env.company
     region = company.name.split()[-1]
     vendors = company_env["res.partner"].create(
@@ -298,10 +299,17 @@ def _load_purchases(company_env, rng, products, bank, now):
         bill = _bill(order, received.date() + timedelta(days=rng.randint(0, 4)))
         if index != 10:  # the latest bill is not paid yet
             _pay(company_env, bill, bank, bill.invoice_date + timedelta(days=rng.randint(7, 30)), now)
+    # Two requests for quotation sent this month, not confirmed yet (drawn last: the
+    # orders above keep their figures).
+    for vendor in (0, 2):
+        asked = now - timedelta(days=rng.randint(1, 10))
+        lines = [(products[xmlid], cost, lot) for xmlid, _name, cost, lot, v in STOCK_PRODUCTS if v == vendor]
+        _purchase_order(company_env, vendors[vendor], lines, asked, asked + timedelta(days=10), rng, confirm=False)
 
 
-def _purchase_order(company_env, vendor, lines, ordered, planned, rng):
-    """A confirmed purchase order of lines (product, unit price, quantity)."""
+def _purchase_order(company_env, vendor, lines, ordered, planned, rng, confirm=True):
+    """A purchase order of lines (product, unit price, quantity), confirmed unless asked
+    not to (a request for quotation)."""
     order = company_env["purchase.order"].create(
         {
             "partner_id": vendor.id,
@@ -313,6 +321,8 @@ def _purchase_order(company_env, vendor, lines, ordered, planned, rng):
             ],
         }
     )
+    if not confirm:
+        return order
     order.button_confirm()
     order.date_approve = ordered + timedelta(hours=rng.randint(1, 24))  # confirming stamps "now"
     return order
