@@ -10,11 +10,16 @@ import os
 import random
 from datetime import date, datetime, timedelta
 
+import pytz  # Odoo's own dependency: this file runs in odoo-bin shell
+
 PASSWORD = "superset"
 BUSINESS_MARKER = "superset_connector_demo.business_data"
 # The purchases, stock, manufacturing and payments came later: their own marker, so a
 # database loaded before them gets them once too.
 OPERATIONS_MARKER = "superset_connector_demo.operations_data"
+# Salespeople, CRM leads, contracts, time off and attendances: later still, their own marker.
+PEOPLE_MARKER = "superset_connector_demo.people_data"
+LEAD_SOURCES = ["Website", "Referral", "Trade show", "Newsletter"]
 PRODUCTS = [
     # name, list price, cost
     ("Oak desk", 420.0, 250.0),
@@ -129,6 +134,7 @@ def main(env):
     configure(env)
     load_business_data(env, list(companies.values()))
     load_operations_data(env, list(companies.values()))
+    load_people_data(env, list(companies.values()))
     env.cr.commit()
     print("demo data ok:", ", ".join(c.name for c in companies.values()))
 
@@ -210,6 +216,171 @@ def load_operations_data(env, companies):
         _load_customer_payments(company_env, random.Random(f"payments {company.name}"), bank, now)  # noqa: S311
         _load_statement_lines(company_env, bank, now)
     params.set_param(OPERATIONS_MARKER, now.isoformat())
+
+
+def load_people_data(env, companies):
+    """Per company: salespeople sharing its orders, a year of CRM leads won, lost and open
+    from several sources (with crm), and for its employees a second department,
+    contracts (hr_contract), time off (hr_holidays), two months of attendances
+    (hr_attendance) and one departure: the Sales & CRM and Human resources dashboards.
+    Seeded, loaded once (its own marker)."""
+    params = env["ir.config_parameter"].sudo()
+    if params.get_param(PEOPLE_MARKER):
+        return
+    now = datetime.now().replace(microsecond=0)
+    for company in companies:
+        company_env = _company_env(env, company)
+        rng = random.Random(f"people {company.name}")  # noqa: S311
+        salespeople = _load_salespeople(company_env, company) if "sale.order" in env else env["res.users"]
+        if "crm.lead" in env:
+            _load_leads(company_env, company, rng, salespeople, now)
+        if "hr.employee" in env:
+            _load_staff(company_env, company, rng, now)
+    params.set_param(PEOPLE_MARKER, now.isoformat())
+
+
+def _load_salespeople(company_env, company):
+    """Two salespeople of the company, who share its sales orders."""
+    env = company_env
+    region = company.name.split()[-1]
+    salesman = env.ref("sales_team.group_sale_salesman")
+    users = env["res.users"].create(
+        [
+            {
+                "name": f"{first} {region}",
+                "login": f"{first.lower()}.{region.lower()}",
+                "company_id": company.id,
+                "company_ids": [(6, 0, [company.id])],
+                "groups_id": [(4, env.ref("base.group_user").id), (4, salesman.id)],
+            }
+            for first in ("Sam", "Sofia")
+        ]
+    )
+    orders = env["sale.order"].search([("company_id", "=", company.id)], order="id")
+    for index, order in enumerate(orders):
+        order.user_id = users[index % 2]
+    return users
+
+
+def _load_leads(company_env, company, rng, salespeople, now):
+    """A sales team and forty opportunities over the last year: won, lost or still open
+    in a stage of the pipeline, each from a source; created and closed on past days."""
+    env = company_env
+    team = env["crm.team"].create({"name": f"Sales {company.name.split()[-1]}", "company_id": company.id})
+    sources = [
+        env["utm.source"].search([("name", "=", name)], limit=1) or env["utm.source"].create({"name": name})
+        for name in LEAD_SOURCES
+    ]
+    open_stages = env["crm.stage"].search([("is_won", "=", False)], order="sequence")
+    Lead = env["crm.lead"]
+    for index in range(40):
+        created = now - timedelta(days=rng.randint(20, 364))
+        lead = Lead.create(
+            {
+                "name": f"{company.name.split()[-1]} opportunity {index + 1}",
+                "type": "opportunity",
+                "company_id": company.id,
+                "team_id": team.id,
+                "user_id": salespeople[index % len(salespeople)].id if salespeople else False,
+                "source_id": rng.choice(sources).id,
+                "expected_revenue": rng.randint(5, 80) * 100,
+                "stage_id": rng.choice(open_stages).id,
+            }
+        )
+        outcome = index % 4
+        if outcome == 0:
+            lead.action_set_won()
+        elif outcome == 1:
+            lead.action_set_lost()
+        closed = created + timedelta(days=rng.randint(3, 19)) if outcome in (0, 1) else None
+        # create_date and date_closed are stamped by Odoo: put them back in the past.
+        env.cr.execute(
+            "UPDATE crm_lead SET create_date = %s, date_closed = COALESCE(%s, date_closed) WHERE id = %s",
+            [created, closed, lead.id],
+        )
+    env.invalidate_all()
+
+
+def _load_staff(company_env, company, rng, now):
+    """A second department, a contract per employee, time off, attendances on the last
+    sixty weekdays, and one employee who left last month."""
+    env = company_env
+    employees = env["hr.employee"].search([("company_id", "=", company.id)], order="id")
+    if not employees:
+        return
+    operations = env["hr.department"].create({"name": "Operations", "company_id": company.id})
+    employees += env["hr.employee"].create(
+        [
+            {
+                "name": f"{company.name.split()[-1]} operator {n}",
+                "company_id": company.id,
+                "department_id": operations.id,
+            }
+            for n in (1, 2)
+        ]
+    )
+    today = now.date()
+    if "hr.contract" in env:
+        for employee in employees:
+            env["hr.contract"].create(
+                {
+                    "name": f"{employee.name} contract",
+                    "employee_id": employee.id,
+                    "company_id": company.id,
+                    "department_id": employee.department_id.id,
+                    "wage": rng.randint(28, 60) * 100,
+                    "date_start": today - timedelta(days=rng.randint(120, 900)),
+                    "state": "open",
+                }
+            )
+    if "hr.leave" in env:
+        types = [env.ref("hr_holidays.holiday_status_sl"), env.ref("hr_holidays.holiday_status_unpaid")]
+        Leave = env["hr.leave"].with_context(leave_skip_date_check=True, leave_fast_create=True, tracking_disable=True)
+        for employee in employees:
+            for _leave in range(2):
+                start = _weekday(today - timedelta(days=rng.randint(10, 300)))
+                leave = Leave.create(
+                    {
+                        "employee_id": employee.id,
+                        "holiday_status_id": rng.choice(types).id,
+                        "request_date_from": start,
+                        "request_date_to": start + timedelta(days=rng.randint(0, 2)),
+                    }
+                )
+                if leave.state == "confirm":
+                    leave.action_approve()
+    if "hr.attendance" in env:
+        tz = company.partner_id.tz
+        values = []
+        for days_ago in range(1, 85):
+            day = today - timedelta(days=days_ago)
+            if day.weekday() >= 5:
+                continue
+            for employee in employees:
+                start = _utc(
+                    datetime.combine(day, datetime.min.time()) + timedelta(hours=8, minutes=rng.randint(0, 60)), tz
+                )
+                values.append(
+                    {
+                        "employee_id": employee.id,
+                        "check_in": start,
+                        "check_out": start + timedelta(hours=rng.randint(6, 9), minutes=rng.randint(0, 59)),
+                    }
+                )
+        env["hr.attendance"].create(values)
+    leaver = employees[-1]
+    leaver.write({"departure_date": today.replace(day=1) - timedelta(days=3)})
+    leaver.action_archive()
+
+
+def _weekday(day):
+    """The day, or the Monday after it when it falls on a weekend."""
+    return day + timedelta(days=(7 - day.weekday()) % 7) if day.weekday() >= 5 else day
+
+
+def _utc(local, tz):
+    """The naive UTC datetime Odoo stores for a wall-clock time in timezone tz."""
+    return pytz.timezone(tz).localize(local).astimezone(pytz.UTC).replace(tzinfo=None)
 
 
 def _company_env(env, company):

@@ -21,10 +21,11 @@ from selenium.webdriver.support import expected_conditions as EC
 OUT = Path(__file__).resolve().parent.parent / "superset_connector" / "static" / "description"
 DASHBOARDS = {  # menu name: file key
     "Financial": "financial",
-    "Sales": "sales",
+    "Sales & CRM": "sales",
     "Procurement": "procurement",
     "Inventory": "inventory",
     "Manufacturing": "manufacturing",
+    "Human resources": "hr",
 }
 SETTLE = 8  # seconds for the charts to draw once the embedded page answers
 

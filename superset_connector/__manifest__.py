@@ -18,6 +18,8 @@
         "data/superset_analytics_view_data.xml",
         "data/superset_analytics_view_financial_data.xml",
         "data/superset_analytics_view_operations_data.xml",
+        "data/superset_analytics_view_hr_data.xml",
+        "data/superset_analytics_view_crm_data.xml",
         "views/superset_dashboard_views.xml",
         "views/superset_dashboard_bundle_views.xml",
         "views/superset_guest_token_log_views.xml",

@@ -10,7 +10,18 @@ REPO = Path(__file__).resolve().parents[2]
 RUN_DIR = REPO / ".run"
 
 # Modules the test template and the demo database carry (the addon is added on top).
-BUSINESS_APPS = ("sale_management", "account", "stock", "purchase", "hr", "mrp")
+BUSINESS_APPS = (
+    "sale_management",
+    "account",
+    "stock",
+    "purchase",
+    "hr",
+    "mrp",
+    "crm",
+    "hr_holidays",
+    "hr_attendance",
+    "hr_contract",
+)
 BASE_APPS = ("base", "web")
 
 

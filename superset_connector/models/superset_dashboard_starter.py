@@ -1,5 +1,6 @@
 """Starter dashboards: ready-made Superset dashboards on the analytics views (Financial,
-Sales, Procurement, Inventory, Manufacturing; services/superset_content.py), built in Superset and
+Human resources, Inventory, Manufacturing, Procurement, Sales & CRM;
+services/superset_content.py), built in Superset and
 registered here in one click, so that a new installation shows figures before anyone
 has designed a chart."""
 
@@ -32,7 +33,7 @@ class SupersetDashboardStarter(models.AbstractModel):
         self.env["superset.dashboard"]._lock_sync()
         report = self._create()
         self.env["superset.dashboard"]._sync_from_superset()
-        message = user_text(self.env, describe(report, self._missing_apps(report.skipped)))
+        message = user_text(self.env, describe(report, self._missing_apps({**report.skipped, **report.partial})))
         if report.created:
             message += " " + self.env._(
                 "New dashboards are shown to Superset Managers only: choose their groups to offer them to others."
@@ -48,7 +49,7 @@ class SupersetDashboardStarter(models.AbstractModel):
     @api.model
     def _missing_apps(self, skipped):
         """{dashboard title: names of the apps (as the Apps menu shows them) that its
-        views wait for} of the skipped dashboards; a view Odoo does not know counts as
+        views wait for} of the skipped dashboards (or the left-out charts); a view Odoo does not know counts as
         waiting for Connect Superset only."""
         Views = self.env["superset.analytics.view"].sudo().with_context(active_test=False)
         modules = self.env["ir.module.module"].sudo()

@@ -2,7 +2,9 @@
 starter dashboards the addon ships (data/starter_dashboards/*.json).
 
 A starter dashboard is built on the analytics views only when every view it reads is
-installed and has its Superset dataset ("Connect Superset"). It is found again by its
+installed and has its Superset dataset ("Connect Superset"); the charts of an optional
+dataset (an app the area may lack, such as Time Off for Human resources) are left out
+when its views are not, and the dashboard is built without them. It is found again by its
 slug, which holds the Odoo database's name: a second run, or one after the dashboard was
 renamed or edited in Superset, leaves it as it is and creates nothing twice.
 """
@@ -122,19 +124,50 @@ class StarterDefinitionError(ValueError):
 class StarterDashboard:
     key: str  # the file's name
     title: str
-    datasets: dict  # virtual dataset name -> {"views": [...], "sql": "..."}
+    datasets: dict  # virtual dataset name -> {"views": [...], "sql": "..."[, "optional": true]}
     charts: tuple  # {"key", "name", "dataset", "width", "height", "params"[, "time_column"]}
     rows: tuple  # chart keys per row
     filters: tuple = ()  # {"key", "name", "type": "time"|"select"[, "dataset", "column"], "charts"}
 
     @property
     def views(self):
-        """The analytics views the dashboard reads, directly or through its own datasets."""
+        """The analytics views the dashboard cannot be built without, read directly or
+        through its own datasets (optional datasets excepted)."""
         used = {chart["dataset"] for chart in self.charts} | {f["dataset"] for f in self.filters if f.get("dataset")}
         names = used - set(self.datasets)
         for dataset in self.datasets.values():
-            names.update(dataset["views"])
+            if not dataset.get("optional"):
+                names.update(dataset["views"])
         return sorted(names)
+
+    def without_missing(self, available):
+        """(this dashboard without its optional datasets whose views are not all in
+        available, and their missing views): their charts, the rows left empty, and the
+        filters on them or applying to none of the remaining charts are left out."""
+        dropped = {
+            name
+            for name, dataset in self.datasets.items()
+            if dataset.get("optional") and not set(dataset["views"]) <= set(available)
+        }
+        if not dropped:
+            return self, []
+        missing = sorted({v for name in dropped for v in self.datasets[name]["views"] if v not in available})
+        charts = tuple(chart for chart in self.charts if chart["dataset"] not in dropped)
+        kept = {chart["key"] for chart in charts}
+        filters = []
+        for item in self.filters:
+            in_scope = tuple(key for key in item["charts"] if key in kept)
+            if in_scope and item.get("dataset") not in dropped:
+                filters.append({**item, "charts": in_scope})
+        narrowed = StarterDashboard(
+            key=self.key,
+            title=self.title,
+            datasets={name: spec for name, spec in self.datasets.items() if name not in dropped},
+            charts=charts,
+            rows=tuple(row for row in (tuple(k for k in row if k in kept) for row in self.rows) if row),
+            filters=tuple(filters),
+        )
+        return narrowed, missing
 
 
 def load_starters(directory=STARTER_DIR):
@@ -257,6 +290,7 @@ class StarterReport:
     created: dict = field(default_factory=dict)  # title -> Superset dashboard id
     existing: dict = field(default_factory=dict)  # title -> Superset dashboard id
     skipped: dict = field(default_factory=dict)  # title -> views not ready
+    partial: dict = field(default_factory=dict)  # title (created) -> views of the charts left out
     failed: dict = field(default_factory=dict)  # title -> message
 
 
@@ -284,7 +318,10 @@ def build_starters(client, starters, *, database_id, schema, datasets, database,
                 report.existing[starter.title] = found["id"]
                 continue
             say(f"Building the starter dashboard {starter.title!r}")
-            report.created[starter.title] = _build_starter(client, starter, slug, database_id, schema, datasets)
+            built, left_out = starter.without_missing([view for view, dataset_id in datasets.items() if dataset_id])
+            report.created[starter.title] = _build_starter(client, built, slug, database_id, schema, datasets)
+            if left_out:
+                report.partial[starter.title] = left_out
         except (SupersetUnavailable, SupersetAuthError):
             raise
         except SupersetError as exc:
@@ -382,12 +419,22 @@ def _delete_quietly(client, resource, object_id):
 
 def describe(report, missing_apps=None):
     """What build_starters did, in a few sentences, for the user (a Text). missing_apps:
-    {title: names of the apps a skipped dashboard waits for}, when the caller knows them;
-    a dashboard whose apps are all there waits for Connect Superset."""
+    {title: names of the apps a skipped dashboard, or the charts left out of a partial
+    one, wait for}, when the caller knows them; a dashboard whose apps are all there
+    waits for Connect Superset."""
     missing_apps = missing_apps or {}
     parts = []
     if report.created:
         parts.append(_("Created: %(titles)s.", titles=", ".join(report.created)))
+    for title, views in report.partial.items():
+        parts.append(
+            _(
+                "%(title)s was built without the charts that need %(what)s: they are added if you install it, "
+                "click Connect Superset, delete the dashboard in Superset and create the starter dashboards again.",
+                title=title,
+                what=", ".join(missing_apps.get(title) or views),
+            )
+        )
     if report.existing:
         parts.append(_("Already in Superset, left as they are: %(titles)s.", titles=", ".join(report.existing)))
     for title, views in report.skipped.items():

@@ -1,7 +1,9 @@
 from . import (
     test_analytics_extension,
     test_analytics_figures,
+    test_analytics_figures_crm,
     test_analytics_figures_financial,
+    test_analytics_figures_hr,
     test_analytics_figures_operations,
     test_analytics_lifecycle,
     test_analytics_operations,

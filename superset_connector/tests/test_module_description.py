@@ -14,7 +14,7 @@ class TestModuleDescription(HttpCase):
         self.assertIn("showing exactly the companies active in the company switcher", text)
         self.assertIn("Row-level security that fails closed", text)
         sources = [img.get("src") for img in page.iter("img")]
-        self.assertEqual(len(sources), 7, sources)  # the embedded dashboard, the form, five starters
+        self.assertEqual(len(sources), 8, sources)  # the embedded dashboard, the form, six starters
         for src in sources:
             # Odoo rewrites relative sources to the module's static/description folder.
             self.assertTrue(src.startswith("/superset_connector/static/description/"), src)

@@ -51,15 +51,25 @@ class TestStarterDashboards(SupersetCommonMixin, TransactionCase):
         self.assertNotIn("could not be built", str(caught.exception))
 
     def test_a_dashboard_whose_apps_are_missing_is_said_with_their_names(self):
-        """The views of an app that is not installed: the message names the app as the
-        Apps menu does; a view whose app is there waits only for Connect Superset."""
-        if self.env["ir.module.module"].search_count([("name", "=", "crm"), ("state", "=", "installed")]):
-            self.skipTest("crm is installed in this database")
-        crm = self.env["ir.module.module"].search([("name", "=", "crm")]).shortdesc
+        """The views of an app that is not installed (Point of Sale here): the message
+        names the app as the Apps menu does; a view whose app is there waits only for
+        Connect Superset; a dashboard built without its optional charts says which app
+        they need."""
+        pos = self.env["ir.module.module"].search([("name", "=", "point_of_sale")])
+        self.assertEqual(pos.state, "uninstalled")
+        self.env["superset.analytics.view"].create(
+            {"name": "vw_test_pos", "sql_file": "sql_views/company.sql", "required_modules": "point_of_sale"}
+        )._sync_views()
         starters = self.env["superset.dashboard.starter"]
-        missing = starters._missing_apps({"Pipeline": ["vw_crm_pipeline", "vw_company"], "Sales": ["vw_sale_daily"]})
-        self.assertEqual(missing, {"Pipeline": [crm], "Sales": []})
-        report = StarterReport(skipped={"Pipeline": ["vw_crm_pipeline"], "Sales": ["vw_sale_daily"]})
+        skipped = {"Shop": ["vw_test_pos", "vw_company"], "Sales": ["vw_sale_daily"]}
+        missing = starters._missing_apps({**skipped, "Partial": ["vw_test_pos"]})
+        self.assertEqual(missing, {"Shop": [pos.shortdesc], "Sales": [], "Partial": [pos.shortdesc]})
+        report = StarterReport(
+            created={"Partial": 3},
+            skipped={"Shop": ["vw_test_pos"], "Sales": ["vw_sale_daily"]},
+            partial={"Partial": ["vw_test_pos"]},
+        )
         text = str(user_text(self.env, describe(report, missing)))
-        self.assertIn(f"Pipeline was skipped: it needs the {crm} app(s)", text)
+        self.assertIn(f"Shop was skipped: it needs the {pos.shortdesc} app(s)", text)
         self.assertIn("Sales needs vw_sale_daily: install its app, then click Connect Superset.", text)
+        self.assertIn(f"Partial was built without the charts that need {pos.shortdesc}", text)

@@ -220,7 +220,7 @@ def test_superset_reads_the_views_as_the_readonly_role(stack, analytics_db, e2e_
     assert sqllab.run(first["database_id"], PRIVILEGES) == READ_ONLY_ROLE
 
 
-STARTERS = ["Financial", "Inventory", "Manufacturing", "Procurement", "Sales"]
+STARTERS = ["Financial", "Human resources", "Inventory", "Manufacturing", "Procurement", "Sales & CRM"]
 
 
 def _sales_script(superset, odoo_origin, label, prices):
@@ -259,35 +259,70 @@ def _starter_script(superset, odoo_origin):
     """odoo-bin shell script: sales in two companies, the materialized views refreshed,
     "Create starter dashboards" clicked twice, the Sales starter offered to Superset
     Users, and the guest tokens two users get for it."""
-    return _sales_script(superset, odoo_origin, "Starter", (100, 250)) + (
-        "Dash = env['superset.dashboard']\n"
-        "first = Dash.action_create_starter_dashboards()['params']\n"
+    return (
+        _sales_script(superset, odoo_origin, "Starter", (100, 250))
+        + _people_script()
+        + (
+            "Dash = env['superset.dashboard']\n"
+            "first = Dash.action_create_starter_dashboards()['params']\n"
+            "env.cr.commit()\n"
+            "second = Dash.action_create_starter_dashboards()['params']\n"
+            "env.cr.commit()\n"
+            "users = env.ref('superset_connector.group_superset_user')\n"
+            "sales = Dash.search([('name', '=', 'Sales & CRM')])\n"
+            "starters = Dash.search([('superset_dashboard_id', '!=', False)])\n"
+            "starters.group_ids = [Command.set(users.ids)]\n"
+            "def user(login, companies):\n"
+            "    return env['res.users'].create({'name': login, 'login': login, 'company_id': companies[0].id,\n"
+            "        'company_ids': [Command.set([c.id for c in companies])],\n"
+            "        'groups_id': [Command.set([env.ref('base.group_user').id, users.id])]})\n"
+            "only_a, both = user('starter_a', [a]), user('starter_ab', [a, b])\n"
+            "env.cr.commit()\n"
+            "def token(u, active, dashboard=sales):\n"
+            "    tokens = env['superset.guest.token'].with_user(u).with_context(allowed_company_ids=active)\n"
+            "    return tokens._response(dashboard.id, {})\n"
+            "print('RESULT ' + json.dumps({\n"
+            "    'first': first, 'second': second,\n"
+            "    'starters': {d.name: d.superset_dashboard_id for d in Dash.search([])},\n"
+            "    'failing': sales.failing_dataset_ids.mapped('name'),\n"
+            "    'companies': {c.name: c.currency_id.name for c in a | b},\n"
+            "    'token_a': token(only_a, [a.id]), 'token_ab': token(both, [a.id, b.id]),\n"
+            "    'company_ids': [a.id, b.id],\n"
+            "    'tokens': {d.name: {'a': token(only_a, [a.id], d), 'ab': token(both, [a.id, b.id], d)}\n"
+            "               for d in starters},\n"
+            "}, default=str))\n"
+        )
+    )
+
+
+def _people_script():
+    """odoo-bin shell lines (after _sales_script): in A and in B, an employee of a
+    department of its own with a running contract, an attendance and approved time off,
+    and an opportunity from a source of its own (B's won): what the Human resources and
+    Sales & CRM starters show, different in each company."""
+    return (
+        "from datetime import date, datetime\n"
+        "sick = env.ref('hr_holidays.holiday_status_sl')\n"
+        "for company, n in ((a, 1), (b, 2)):\n"
+        "    cenv = env(context=dict(env.context, allowed_company_ids=[company.id]))\n"
+        "    dept = cenv['hr.department'].create({'name': f'Starter department {n}', 'company_id': company.id})\n"
+        "    emp = cenv['hr.employee'].create({'name': f'Starter employee {n}', 'company_id': company.id,\n"
+        "                                      'department_id': dept.id})\n"
+        "    cenv['hr.contract'].create({'name': f'Starter contract {n}', 'employee_id': emp.id, 'wage': 1000 * n,\n"
+        "                                'company_id': company.id, 'date_start': date(2025, 1, 1), 'state': 'open'})\n"
+        "    cenv['hr.attendance'].create({'employee_id': emp.id, 'check_in': datetime(2025, 3, 3, 9),\n"
+        "                                  'check_out': datetime(2025, 3, 3, 9 + 4 * n)})\n"
+        "    leave = cenv['hr.leave'].with_context(leave_skip_date_check=True).create({\n"
+        "        'employee_id': emp.id, 'holiday_status_id': sick.id,\n"
+        "        'request_date_from': date(2025, 3, 4 + n), 'request_date_to': date(2025, 3, 4 + n)})\n"
+        "    if leave.state == 'confirm':\n"
+        "        leave.action_approve()\n"
+        "    source = env['utm.source'].create({'name': f'Starter source {n}'})\n"
+        "    lead = cenv['crm.lead'].create({'name': f'Starter deal {n}', 'type': 'opportunity',\n"
+        "        'company_id': company.id, 'source_id': source.id, 'expected_revenue': 100 * n})\n"
+        "    if n == 2:\n"
+        "        lead.action_set_won()\n"
         "env.cr.commit()\n"
-        "second = Dash.action_create_starter_dashboards()['params']\n"
-        "env.cr.commit()\n"
-        "users = env.ref('superset_connector.group_superset_user')\n"
-        "sales = Dash.search([('name', '=', 'Sales')])\n"
-        "starters = Dash.search([('superset_dashboard_id', '!=', False)])\n"
-        "starters.group_ids = [Command.set(users.ids)]\n"
-        "def user(login, companies):\n"
-        "    return env['res.users'].create({'name': login, 'login': login, 'company_id': companies[0].id,\n"
-        "        'company_ids': [Command.set([c.id for c in companies])],\n"
-        "        'groups_id': [Command.set([env.ref('base.group_user').id, users.id])]})\n"
-        "only_a, both = user('starter_a', [a]), user('starter_ab', [a, b])\n"
-        "env.cr.commit()\n"
-        "def token(u, active, dashboard=sales):\n"
-        "    tokens = env['superset.guest.token'].with_user(u).with_context(allowed_company_ids=active)\n"
-        "    return tokens._response(dashboard.id, {})\n"
-        "print('RESULT ' + json.dumps({\n"
-        "    'first': first, 'second': second,\n"
-        "    'starters': {d.name: d.superset_dashboard_id for d in Dash.search([])},\n"
-        "    'failing': sales.failing_dataset_ids.mapped('name'),\n"
-        "    'companies': {c.name: c.currency_id.name for c in a | b},\n"
-        "    'token_a': token(only_a, [a.id]), 'token_ab': token(both, [a.id, b.id]),\n"
-        "    'company_ids': [a.id, b.id],\n"
-        "    'tokens': {d.name: {'a': token(only_a, [a.id], d), 'ab': token(both, [a.id, b.id], d)}\n"
-        "               for d in starters},\n"
-        "}, default=str))\n"
     )
 
 
@@ -387,11 +422,11 @@ def test_starter_dashboards_show_each_company_its_figures(stack, analytics_db, e
                 listed = _filter_values(superset, result["tokens"][title][key], dashboard_id, target, flt["id"])
                 assert sorted(map(str, listed)) == sorted(expected.splitlines()), (title, flt["name"], key)
 
-    sales_id = result["starters"]["Sales"]
+    sales_id = result["starters"]["Sales & CRM"]
     (name_a, currency_a), (name_b, currency_b) = result["companies"].items()
 
     def guest(token, name):
-        return _guest_rows(superset, token, sales_id, charts["Sales"][name])
+        return _guest_rows(superset, token, sales_id, charts["Sales & CRM"][name])
 
     assert guest(result["token_a"], "Confirmed orders") == [{"Confirmed orders": 1}]
     assert guest(result["token_ab"], "Confirmed orders") == [{"Confirmed orders": 2}]
@@ -711,13 +746,34 @@ def test_a_refresh_shows_its_figures_through_superset_cache(stack, analytics_db,
 
 
 def test_apps_installed_later_and_uninstalled(stack, analytics_db, e2e_dir):
-    """CRM views wait until crm is installed with odoo-bin after the addon, then exist and
-    count won and lost opportunities; sale_margin installed adds the margin to the product
-    view. Uninstalling crm and sale_margin drops the CRM views and brings the product view
-    back without margin; uninstalling sale succeeds and takes every sales view along (no
-    view of the schema depends on sale's tables), the other apps' views staying."""
-    assert _states(analytics_db)["vw_crm_pipeline"] == "waiting"
-    assert "vw_crm_pipeline" not in _relations(analytics_db)
+    """Uninstalling crm drops the CRM views only: they wait for it again, the other apps'
+    views stay, and every view keeps its Superset dataset (Connect Superset finds it again
+    once the view is back). Installed again with odoo-bin, with sale_margin, crm brings
+    its views back, counting won and lost opportunities, and sale_margin adds the margin
+    to the product view. Uninstalling crm and sale_margin drops the CRM views and brings
+    the product view back without margin; uninstalling sale succeeds and takes every
+    sales view along (no view of the schema depends on sale's tables), the other apps'
+    views staying."""
+    assert _states(analytics_db)["vw_crm_pipeline"] == "installed"  # crm is in the template
+    before = _states(analytics_db)
+    _shell(
+        stack,
+        analytics_db,
+        e2e_dir,
+        "crm-uninstall",
+        "env.cr.execute('UPDATE superset_analytics_view SET superset_dataset_id = 1000 + id')\n"
+        "env.cr.commit()\n"
+        "env['ir.module.module'].search([('name', '=', 'crm')]).button_immediate_uninstall()\n",
+    )
+    relations, states = _relations(analytics_db), _states(analytics_db)
+    crm_views = {name for name in before if "_crm_" in name}
+    assert crm_views and not crm_views & set(relations)
+    assert {states[name] for name in crm_views} == {"waiting"}
+    assert {name: state for name, state in states.items() if name not in crm_views} == {
+        name: state for name, state in before.items() if name not in crm_views
+    }
+    moved = "SELECT count(*) FROM superset_analytics_view WHERE superset_dataset_id <> 1000 + id"
+    assert _sql(analytics_db, moved) == "0"
 
     odoo_stack.run_odoo(
         stack.odoo_venv,

@@ -126,6 +126,48 @@ def test_starter_whose_views_are_not_connected_is_skipped(superset, rls_content,
     assert "needs vw_test_sales: install its app, then click Connect Superset." in content.describe(report)
 
 
+def test_starter_without_an_optional_app_is_built_without_its_charts(superset, rls_content, tmp_path):
+    """A starter whose optional dataset reads a view that is not connected (an app not
+    installed) is built all the same, without that dataset's chart and the filter on
+    it; the company filter stays, now applying to the chart left, and the report says
+    what was left out."""
+    client = _client(superset)
+    key = f"k{uuid.uuid4().hex[:8]}"
+    _starter_dir(tmp_path, key)  # writes the file this test changes
+    folder = tmp_path / key
+    spec = json.loads((folder / f"{key}.json").read_text())
+    spec["datasets"][f"starter_test_{key}"]["views"] = ["vw_test_sales", "vw_not_installed"]
+    spec["datasets"][f"starter_test_{key}"]["optional"] = True
+    spec["filters"] = [
+        {"key": "company", "name": "Company", "type": "select", "dataset": "vw_test_sales", "column": "company_id"},
+        {
+            "key": "only_optional",
+            "name": "Amount",
+            "type": "select",
+            "dataset": f"starter_test_{key}",
+            "column": "amount",
+        },
+    ]
+    (folder / f"{key}.json").write_text(json.dumps(spec))
+    report = content.build_starters(
+        client,
+        content.load_starters(folder),
+        database_id=rls_content["database_id"],
+        schema="public",
+        datasets={"vw_test_sales": rls_content["datasets"]["sales"]},
+        database="sc starter partial",
+    )
+    title = f"Starter test {key}"
+    assert list(report.created) == [title] and report.partial == {title: ["vw_not_installed"]}, report
+    charts = client.get_json(f"/api/v1/dashboard/{report.created[title]}/charts")["result"]
+    assert [chart["slice_name"] for chart in charts] == [f"Total {key}"]
+    metadata = json.loads(client.dashboard(report.created[title])["json_metadata"])
+    (company,) = metadata["native_filter_configuration"]
+    assert company["name"] == "Company" and company["chartsInScope"] == [charts[0]["id"]]
+    assert not _charts_named(client, f"By company {key}")
+    assert "was built without the charts that need vw_not_installed" in content.describe(report)
+
+
 def test_starter_failing_half_way_leaves_nothing_behind(superset, rls_content, tmp_path):
     """The second chart's dataset does not exist in Superset: the first chart, made
     already, is removed again, no dashboard is left, and the failure says why."""

@@ -34,10 +34,11 @@ def production_dir():
 
 @pytest.fixture(scope="session")
 def production_redis(production_dir):
-    """The Redis on 127.0.0.1:6379 when it answers, else one of ours."""
-    found = redis_stack.ensure(production_dir / "redis")
-    yield found
-    found.stop()
+    """A Redis of ours on a free port, which test_redis_restart.py may restart (`make demo
+    PROFILE=production` uses the one on 127.0.0.1:6379 when it answers, never restarted)."""
+    server = redis_stack.start_server(production_dir / "redis")
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

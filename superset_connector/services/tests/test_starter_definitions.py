@@ -18,14 +18,21 @@ def test_shipped_starters_are_well_formed_and_read_known_views():
     """Every file loads (each chart placed once, rows within the grid), every view a
     starter reads is one of the addon's analytics views, and every dashboard has a period
     filter and a company filter that apply to all its charts with a time column, and to
-    all its charts."""
+    all its charts (the company filter on a dataset that is not optional)."""
     defined = {
         name
         for path in DATA.glob("superset_analytics_view*_data.xml")
         for name in re.findall(r'<field name="name">((?:vw|mv)_[a-z0-9_]+)</field>', path.read_text())
     }
     starters = content.load_starters()
-    assert [s.title for s in starters] == ["Financial", "Inventory", "Manufacturing", "Procurement", "Sales"]
+    assert [s.title for s in starters] == [
+        "Financial",
+        "Human resources",
+        "Inventory",
+        "Manufacturing",
+        "Procurement",
+        "Sales & CRM",
+    ]
     for starter in starters:
         assert starter.views and set(starter.views) <= defined, (starter.title, set(starter.views) - defined)
         assert "vw_company" in starter.views  # amounts are shown per company, with its currency
@@ -39,6 +46,8 @@ def test_shipped_starters_are_well_formed_and_read_known_views():
         timed = {chart["key"] for chart in starter.charts if chart.get("time_column")}
         assert timed and set(filters["period"]["charts"]) == timed, starter.title
         assert filters["company"]["column"] == "company", starter.title
+        # Whatever apps are missing, the company filter stays: it is on a required dataset.
+        assert not starter.datasets[filters["company"]["dataset"]].get("optional"), starter.title
         assert set(filters["company"]["charts"]) == {chart["key"] for chart in starter.charts}, starter.title
 
 
@@ -109,3 +118,36 @@ def test_filter_scope_defaults_and_superset_configuration(tmp_path):
     chart_a = starter.charts[0]["params"]
     assert chart_a["granularity_sqla"] == "day" and chart_a["adhoc_filters"][-1]["operator"] == "TEMPORAL_RANGE"
     assert "granularity_sqla" not in starter.charts[1]["params"]
+
+
+def test_optional_dataset_missing_leaves_its_charts_and_filters_out(tmp_path):
+    """An optional dataset does not make the dashboard wait for its views: without them,
+    its charts, the row they alone filled and the filter on it are left out, the other
+    filters narrowed to the charts that remain; with them, nothing is left out."""
+    datasets = {
+        "starter_base": {"views": ["vw_x", "vw_company"], "sql": "SELECT 1"},
+        "starter_extra": {"views": ["vw_extra", "vw_company"], "sql": "SELECT 2", "optional": True},
+    }
+    charts = [
+        {"key": "a", "name": "A", "dataset": "starter_base", "time_column": "day", "params": {"viz_type": "table"}},
+        {"key": "b", "name": "B", "dataset": "starter_extra", "time_column": "day", "params": {"viz_type": "table"}},
+        {"key": "c", "name": "C", "dataset": "starter_extra", "params": {"viz_type": "table"}},
+    ]
+    filters = [
+        {"key": "period", "name": "Period", "type": "time"},
+        {"key": "company", "name": "Company", "type": "select", "dataset": "starter_base", "column": "company"},
+        {"key": "kind", "name": "Kind", "type": "select", "dataset": "starter_extra", "column": "kind"},
+    ]
+    spec = {"title": "Partial", "datasets": datasets, "charts": charts, "filters": filters, "rows": [["a", "b"], ["c"]]}
+    (tmp_path / "partial.json").write_text(json.dumps(spec))
+    (starter,) = content.load_starters(tmp_path)
+    assert starter.views == ["vw_company", "vw_x"]  # what it cannot be built without
+
+    narrowed, missing = starter.without_missing(["vw_x", "vw_company"])
+    assert missing == ["vw_extra"]
+    assert [c["key"] for c in narrowed.charts] == ["a"] and narrowed.rows == (("a",),)
+    assert {f["key"]: f["charts"] for f in narrowed.filters} == {"period": ("a",), "company": ("a",)}
+    assert set(narrowed.datasets) == {"starter_base"}
+
+    whole, missing = starter.without_missing(["vw_x", "vw_company", "vw_extra"])
+    assert whole is starter and missing == []
