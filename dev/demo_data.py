@@ -349,6 +349,8 @@ def _load_staff(company_env, company, rng, now):
                 )
                 if leave.state == "confirm":
                     leave.action_approve()
+                if leave.state == "validate1":  # a type approved twice (Unpaid: manager and officer)
+                    leave.action_validate()
     if "hr.attendance" in env:
         tz = company.partner_id.tz
         values = []
