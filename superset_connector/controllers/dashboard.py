@@ -17,6 +17,22 @@ class SupersetGuestTokenController(http.Controller):
         """{code, message, retryable}: why the dashboard's embedded page does not answer in the browser."""
         return request.env["superset.guest.token"]._diagnosis(dashboard_id, _client_info())
 
+    @http.route("/superset_connector/dashboards/<int:dashboard_id>/filters", **DASHBOARD_ROUTE)
+    def filters(self, dashboard_id, record=None, **_kwargs):
+        """{native_filters: rison of the initial data mask or "", remembered}: the user's
+        remembered filters and, when record ({model, id}) is given, its filter; or {error}."""
+        return request.env["superset.dashboard.user.filter"]._filters_response(dashboard_id, record, _client_info())
+
+    @http.route("/superset_connector/dashboards/<int:dashboard_id>/filters/save", **DASHBOARD_ROUTE)
+    def save_filters(self, dashboard_id, data_mask=None, **_kwargs):
+        """{saved}: the native filters of data_mask remembered for the user (checked); or {error}."""
+        return request.env["superset.dashboard.user.filter"]._save_response(dashboard_id, data_mask, _client_info())
+
+    @http.route("/superset_connector/dashboards/<int:dashboard_id>/filters/reset", **DASHBOARD_ROUTE)
+    def reset_filters(self, dashboard_id, **_kwargs):
+        """{reset: true}: the user's remembered filters forgotten; or {error}."""
+        return request.env["superset.dashboard.user.filter"]._reset_response(dashboard_id, _client_info())
+
 
 def _client_info():
     httprequest = request.httprequest

@@ -16,8 +16,11 @@ CLIENT_ACTION_TAG = "superset_connector.dashboard"
 # Fields whose change must reach the dashboard's menu; company_ids too: the menus the web
 # client loads are cached per user, and a menu write clears that cache.
 MENU_FIELDS = frozenset({"name", "sequence", "group_ids", "category_id", "active", "company_ids"})
-# uiConfig bits of Superset's embedded page.
-UI_HIDE_TITLE, UI_HIDE_TAB, UI_HIDE_CHART_CONTROLS = 1, 2, 8
+# Fields the Action-menu bindings of its filters show (superset.dashboard.filter).
+BINDING_FIELDS = frozenset({"name", "group_ids", "active"})
+# uiConfig bits of Superset's embedded page; with EMIT_DATA_MASKS it tells the host page
+# each change of its filters (observeDataMask), which Odoo remembers per user.
+UI_HIDE_TITLE, UI_HIDE_TAB, UI_HIDE_CHART_CONTROLS, UI_EMIT_DATA_MASKS = 1, 2, 8, 16
 
 
 class SupersetDashboard(models.Model):
@@ -29,7 +32,7 @@ class SupersetDashboard(models.Model):
     _description = "Superset Dashboard"
     _order = "sequence, name, id"
     _menu_fields = MENU_FIELDS
-    _menu_records = ("menu_id", "action_id")
+    _menu_records = ("menu_id", "action_id", "filter_ids.action_id")
 
     # --- fields ---------------------------------------------------------------------
     name = fields.Char(required=True, help="The dashboard's title in Superset, updated by each sync.")
@@ -72,6 +75,7 @@ class SupersetDashboard(models.Model):
         help="Which companies' rows the dashboard shows a user.",
     )
     dataset_ids = fields.One2many("superset.dashboard.dataset", "dashboard_id", string="Datasets")
+    filter_ids = fields.One2many("superset.dashboard.filter", "dashboard_id", string="Native filters")
     rls_rule_ids = fields.One2many("superset.rls.rule", "dashboard_id", string="Row-level security")
     failing_dataset_ids = fields.One2many(
         "superset.dashboard.dataset",
@@ -115,7 +119,8 @@ class SupersetDashboard(models.Model):
         """What the embedded page needs to know about showing this dashboard."""
         self.ensure_one()
         bits = (
-            (0 if self.show_title else UI_HIDE_TITLE)
+            UI_EMIT_DATA_MASKS
+            | (0 if self.show_title else UI_HIDE_TITLE)
             | (0 if self.show_tabs else UI_HIDE_TAB)
             | (0 if self.show_chart_controls else UI_HIDE_CHART_CONTROLS)
         )
@@ -125,6 +130,14 @@ class SupersetDashboard(models.Model):
             "expand_filters": self.expand_filters,
             "locale": superset_locale(self.env.lang),
         }
+
+    # --- overrides ------------------------------------------------------------------
+
+    def write(self, vals):
+        result = super().write(vals)
+        if BINDING_FIELDS & vals.keys():
+            self.sudo().filter_ids._sync_bindings()
+        return result
 
     # --- actions --------------------------------------------------------------------
 
@@ -194,6 +207,7 @@ class SupersetDashboard(models.Model):
             raise UserError(self.env._("Odoo does not know its own address (web.base.url): set it, then sync again."))
         dashboards = self.sudo().with_context(active_test=False)
         Dataset = self.env["superset.dashboard.dataset"].sudo()
+        Filter = self.env["superset.dashboard.filter"].sudo()
         existing = {d.superset_dashboard_id: d for d in dashboards.search([("superset_dashboard_id", "!=", False)])}
         stats = dict.fromkeys(("created", "updated", "archived", "unchanged", "failed"), 0)
         with user_errors(self.env):
@@ -208,6 +222,8 @@ class SupersetDashboard(models.Model):
                 dashboard, outcome = dashboards._sync_one(existing.get(item["id"]), item, embedded_uuid)
                 try:
                     if Dataset._sync_for(dashboard, client) and outcome == "unchanged":
+                        outcome = "updated"
+                    if Filter._sync_for(dashboard, client) and outcome == "unchanged":
                         outcome = "updated"
                 except SupersetError as exc:
                     # One dashboard Superset cannot describe in time does not stop the others.

@@ -7,7 +7,7 @@ has designed a chart."""
 import logging
 
 from odoo import api, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from ..services import analytics_sql
 from ..services.superset_content import build_starters, describe, load_starters
@@ -33,6 +33,7 @@ class SupersetDashboardStarter(models.AbstractModel):
         self.env["superset.dashboard"]._lock_sync()
         report = self._create()
         self.env["superset.dashboard"]._sync_from_superset()
+        self._open_from_records(report, load_starters())
         message = user_text(self.env, describe(report, self._missing_apps({**report.skipped, **report.partial})))
         if report.created:
             message += " " + self.env._(
@@ -45,6 +46,33 @@ class SupersetDashboardStarter(models.AbstractModel):
             sticky=bool(report.failed),
             then=RELOAD,
         )
+
+    @api.model
+    def _open_from_records(self, report, starters):
+        """Set "Open from records" on the synced filters of the starter dashboards whose
+        file says so ("open_from"), where the line has none yet and the model is installed."""
+        by_title = {starter.title: starter for starter in starters}
+        Dashboard = self.env["superset.dashboard"].sudo().with_context(active_test=False)
+        for title, superset_id in {**report.existing, **report.created}.items():
+            starter = by_title.get(title)
+            dashboard = Dashboard.search([("superset_dashboard_id", "=", superset_id)], limit=1)
+            if not starter or not dashboard:
+                continue
+            for item in starter.filters:
+                open_from = item.get("open_from")
+                model = open_from and self.env["ir.model"]._get(open_from["model"])
+                if not model or model in dashboard.filter_ids.model_id:
+                    continue  # the app is not installed, or its records open another filter
+                line = dashboard.filter_ids.filtered(lambda f, key=item["key"]: f.filter_id == f"NATIVE_FILTER-{key}")
+                if not line or line.model_id:
+                    continue
+                try:
+                    with self.env.cr.savepoint():
+                        line.write({"model_id": model.id, "value_field": open_from["field"]})
+                except ValidationError as exc:
+                    _logger.warning(
+                        "Starter dashboard %s: filter %s not opened from records: %s", title, item["key"], exc
+                    )
 
     @api.model
     def _missing_apps(self, skipped):

@@ -1,5 +1,5 @@
-"""Why a dashboard cannot be shown: the codes the guest-token and diagnose routes answer
-with, in one place. The browser receives the code and whether asking again may help
+"""Why a dashboard cannot be shown: the codes the guest-token, diagnose and filters routes
+answer with, in one place. The browser receives the code and whether asking again may help
 (`retryable`), never a list of codes of its own."""
 
 # The dashboard and the user.
@@ -9,6 +9,10 @@ COMPANY_NOT_ACTIVE = "company_not_active"  # offered in a company the switcher d
 NO_COMPANY = "no_company"  # none of the active companies is one the user may see
 NOT_READY = "not_ready"  # not synced from Superset yet (no embedded uuid)
 BAD_RULE = "bad_rule"  # one of the dashboard's clause templates cannot be rendered
+# Its filters (the filters routes).
+FILTERS_INVALID = "filters_invalid"  # the filters sent do not fit the dashboard's native filters
+RECORD_NOT_LINKED = "record_not_linked"  # the dashboard does not open from that record (or it has no value)
+RECORD_NOT_ALLOWED = "record_not_allowed"  # the user may not read the record
 # The configuration and Superset.
 NOT_CONFIGURED = "not_configured"
 SUPERSET_UNAVAILABLE = "superset_unavailable"

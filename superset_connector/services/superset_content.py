@@ -275,8 +275,26 @@ def _check_starter(starter, filename):
             problems.append(f"filter {item['key']}: charts {sorted(set(item['charts']) - timed)} have no time_column")
         if not item["charts"]:
             problems.append(f"filter {item['key']} applies to no chart")
+        problems.extend(_open_from_problems(item))
     if problems:
         raise StarterDefinitionError(f"{filename}: {'; '.join(problems)}")
+
+
+def _open_from_problems(item):
+    """What is wrong with a filter's "open_from" ({"model", "field"}: the records that open
+    the dashboard filtered on their field's value)."""
+    open_from = item.get("open_from")
+    if open_from is None:
+        return []
+    if item["type"] != "select":
+        return [f"filter {item['key']}: a {item['type']} filter cannot open from records"]
+    if not (
+        isinstance(open_from, dict)
+        and open_from.keys() == {"model", "field"}
+        and all(isinstance(value, str) and value for value in open_from.values())
+    ):
+        return [f'filter {item["key"]}: open_from is {{"model": ..., "field": ...}}']
+    return []
 
 
 def starter_slug(database, key):

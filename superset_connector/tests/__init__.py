@@ -11,6 +11,7 @@ from . import (
     test_analytics_role,
     test_analytics_sql,
     test_cron_locks,
+    test_dashboard_filters,
     test_guest_token,
     test_js,
     test_live_connection_check,

@@ -122,7 +122,7 @@ def test_user_sees_their_company_figure(browser, site, artifacts_dir):
     assert big_number(browser, total(site["companies"][0])) == total(site["companies"][0])
     assert browser.find_element(By.CSS_SELECTOR, ".o_breadcrumb").text.strip().endswith("RLS sales")
     iframe = browser.find_element(By.CSS_SELECTOR, "iframe.o_superset_iframe")
-    assert "/embedded/" in iframe.get_attribute("src") and "uiConfig=0" in iframe.get_attribute("src")
+    assert "/embedded/" in iframe.get_attribute("src") and "uiConfig=16" in iframe.get_attribute("src")
     assert iframe.get_attribute("referrerpolicy") == "strict-origin-when-cross-origin"
     browser.save_screenshot(str(artifacts_dir / "dashboard-in-odoo.png"))
 

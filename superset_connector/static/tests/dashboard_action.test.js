@@ -154,4 +154,14 @@ describe("embedded channel", () => {
         });
         expect(new URL(url).searchParams.get("_l_")).toBe("pt_BR");
     });
+
+    test("the embedded URL carries the native filters the server wrote, as they are", () => {
+        const rison = "(NATIVE_FILTER-x:(filterState:(value:!('a&b c'))))";
+        const options = { ui_config: 16, show_filters: true, expand_filters: false };
+        const url = new URL(embeddedUrl("https://bi.example.com", "abc-123", options, rison));
+        expect(url.searchParams.get("native_filters")).toBe(rison);
+        expect(url.searchParams.get("uiConfig")).toBe("16");
+        const plain = new URL(embeddedUrl("https://bi.example.com", "abc-123", options));
+        expect(plain.searchParams.has("native_filters")).toBe(false);
+    });
 });

@@ -18,6 +18,7 @@ registry.category("actions").add("superset_connector_test.elsewhere", ElsewhereA
 describe.current.tags("desktop");
 
 const ROUTE = "/superset_connector/dashboards/7/guest_token";
+const FILTERS = "/superset_connector/dashboards/7/filters";
 
 function tokenPayload(index) {
     const serverTime = 1_000_000 + index * 100; // the server's clock, not the browser's
@@ -57,6 +58,8 @@ function supersetAnswers(reachable) {
  */
 function playEmbeddedPage(iframe) {
     const tokens = [];
+    // The page's own emits to the host (observeDataMask), once the port is handed over.
+    tokens.emit = (method, args) => tokens.port.postMessage({ switchboardAction: "emit", method, args });
     Object.defineProperty(iframe, "contentWindow", {
         value: {
             postMessage(data, origin, [port]) {
@@ -70,19 +73,25 @@ function playEmbeddedPage(iframe) {
                     }
                 });
                 port.start();
+                tokens.port = port;
             },
         },
     });
     return tokens;
 }
 
-async function openDashboard() {
+/** Open the dashboard; filters: what the server's filters route answers (false: the test routes it). */
+async function openDashboard({ filters = { native_filters: "", remembered: false }, context = {} } = {}) {
+    if (filters) {
+        onRpc(FILTERS, () => filters);
+    }
     await mountWithCleanup(WebClient);
     await getService("action").doAction({
         type: "ir.actions.client",
         tag: "superset_connector.dashboard",
         name: "Sales",
         params: { dashboard_id: 7 },
+        context,
     });
     await animationFrame();
 }
@@ -196,4 +205,84 @@ test("a Superset slow to answer the probe is not called unavailable: the page is
     await animationFrame();
     expect(".o_superset_dashboard").toHaveAttribute("data-status", "ready");
     expect(".o_superset_slow").toHaveCount(0);
+});
+
+test("opens with the filters the server gives; the page's filter changes go back to be remembered", async () => {
+    onRpc(ROUTE, () => tokenPayload(1));
+    const saved = [];
+    onRpc("/superset_connector/dashboards/7/filters/save", async (request) => {
+        const { params } = await request.json();
+        saved.push(params.data_mask);
+        return { saved: true };
+    });
+    supersetAnswers(true);
+    // (hoot blanks an iframe's address: the URL itself is tested in dashboard_action.test.js)
+    const initial = "(NATIVE_FILTER-product:(filterState:(value:!('Task chair'))))";
+    await openDashboard({ filters: { native_filters: initial, remembered: false } });
+    const iframe = queryOne("iframe.o_superset_iframe");
+    expect(".o_superset_reset_filters").toHaveCount(0); // nothing remembered yet
+    const page = playEmbeddedPage(iframe);
+    iframe.dispatchEvent(new Event("load"));
+    await advanceTime(100);
+    await animationFrame();
+
+    const product = {
+        id: "NATIVE_FILTER-product",
+        extraFormData: { filters: [{ col: "product_name", op: "IN", val: ["Desk"] }] },
+        filterState: { value: ["Desk"] },
+        ownState: { clientView: { rows: 3 } },
+    };
+    const chart = { extraFormData: {}, filterState: {}, ownState: { clientView: { rows: 9 } } };
+    page.emit("observeDataMask", { "NATIVE_FILTER-product": product, 12: chart, nativeFiltersChanged: true });
+    await advanceTime(300);
+    // The same filters again (a chart redrawn): not a change.
+    page.emit("observeDataMask", { "NATIVE_FILTER-product": product, 12: { ...chart, ownState: {} } });
+    await advanceTime(1_000);
+    await animationFrame();
+    expect(saved).toEqual([
+        { "NATIVE_FILTER-product": { extraFormData: product.extraFormData, filterState: product.filterState } },
+    ]);
+    expect(".o_superset_reset_filters").toHaveCount(1);
+
+    page.emit("observeDataMask", { "NATIVE_FILTER-product": { ...product, filterState: { value: [] } } });
+    await advanceTime(100);
+    await animationFrame();
+    await advanceTime(1_000);
+    await animationFrame();
+    await advanceTime(100);
+    await animationFrame();
+    expect(saved).toHaveLength(2); // a filter cleared is a change too (the server forgets it)
+});
+
+test("opened from a record, the server is told which; Reset filters forgets and reopens with the defaults", async () => {
+    onRpc(ROUTE, () => tokenPayload(1));
+    const asked = [];
+    let resets = 0;
+    onRpc(FILTERS, async (request) => {
+        const { params } = await request.json();
+        asked.push(params.record);
+        return { native_filters: resets ? "" : "(NATIVE_FILTER-product:())", remembered: !resets };
+    });
+    onRpc("/superset_connector/dashboards/7/filters/reset", () => {
+        resets++;
+        return { reset: true };
+    });
+    supersetAnswers(true);
+    await openDashboard({ filters: false, context: { active_model: "product.product", active_id: 5 } });
+    expect(asked).toEqual([{ model: "product.product", id: 5 }]);
+    queryOne(".o_superset_reset_filters").click();
+    await animationFrame();
+    await animationFrame();
+    expect(resets).toBe(1);
+    expect(asked).toEqual([{ model: "product.product", id: 5 }, null]);
+    expect(".o_superset_reset_filters").toHaveCount(0);
+});
+
+test("filters the server refuses (a record the user may not read) show its message", async () => {
+    onRpc(ROUTE, () => tokenPayload(1));
+    supersetAnswers(true);
+    const refusal = { code: "record_not_allowed", message: "You may not read this product.", retryable: false };
+    await openDashboard({ filters: { error: refusal }, context: { active_model: "product.product", active_id: 9 } });
+    expect(".o_superset_error_message").toHaveText("You may not read this product.");
+    expect("iframe").toHaveCount(0);
 });

@@ -14,6 +14,26 @@ export const HANDSHAKE_TIMEOUT_MS = 15000;
 // How long the browser may take to reach Superset before it is called slow.
 export const PROBE_TIMEOUT_MS = 2500;
 const SIZE_POLL_MS = 1500;
+// How long the filters must stay put before they are remembered (one call per change).
+export const FILTERS_SAVE_DELAY_MS = 800;
+const NATIVE_FILTER_PREFIX = "NATIVE_FILTER-"; // Superset's ids of native filters in a data mask
+
+/**
+ * The record the dashboard is opened from (its Action menu), or null: the server decides
+ * what it filters.
+ */
+function recordOf(action) {
+    const { active_model: model, active_id: id } = action.context || {};
+    return model && Number.isInteger(id) ? { model, id } : null;
+}
+
+/** The native filters of a data mask the embedded page emits (cross filters, chart states aside). */
+function nativeFilters(dataMask) {
+    const entries = Object.entries(dataMask || {}).filter(([key]) => key.startsWith(NATIVE_FILTER_PREFIX));
+    return Object.fromEntries(
+        entries.map(([key, entry]) => [key, { extraFormData: entry?.extraFormData, filterState: entry?.filterState }]),
+    );
+}
 
 /**
  * A Superset dashboard inside the Odoo web client (client action
@@ -21,8 +41,9 @@ const SIZE_POLL_MS = 1500;
  *
  * The server decides everything (who may see what, which companies, which rules) and
  * hands a guest token over; this component only embeds Superset's page, speaks its
- * protocol, renews the token before it expires and shows what the server said when
- * something is wrong.
+ * protocol, renews the token before it expires, hands the filters the user leaves to the
+ * server (which remembers them, and says which ones the page opens with) and shows what
+ * the server said when something is wrong.
  */
 export class SupersetDashboardAction extends Component {
     static template = "superset_connector.DashboardAction";
@@ -33,7 +54,15 @@ export class SupersetDashboardAction extends Component {
         this.dashboardId = this.props.action.params?.dashboard_id;
         this.frameRef = useRef("frame");
         this.iframeRef = useRef("iframe");
-        this.state = useState({ status: "loading", src: null, error: null, height: null, slow: false });
+        this.record = recordOf(this.props.action);
+        this.state = useState({
+            status: "loading",
+            src: null,
+            error: null,
+            height: null,
+            slow: false,
+            remembered: false,
+        });
         this.timers = new Set();
         this.channel = null;
         this.payload = null;
@@ -46,18 +75,21 @@ export class SupersetDashboardAction extends Component {
     async load() {
         this.teardown();
         Object.assign(this.state, { status: "loading", src: null, error: null, height: null, slow: false });
-        let payload;
+        let payload, filters;
         try {
-            payload = await this.fetchToken();
+            [payload, filters] = await Promise.all([this.fetchToken(), this.fetchFilters()]);
         } catch {
             return this.fail("network", _t("Odoo could not be reached. Check your connection, then retry."));
         }
         if (this.destroyed) {
             return;
         }
-        if (payload.error) {
-            return this.fail(payload.error.code, payload.error.message);
+        const refusal = payload.error || filters.error;
+        if (refusal) {
+            return this.fail(refusal.code, refusal.message);
         }
+        this.state.remembered = Boolean(filters.remembered);
+        this.lastFilters = null;
         const probe = await this.probeSuperset(payload.superset_url);
         if (this.destroyed) {
             return;
@@ -72,7 +104,12 @@ export class SupersetDashboardAction extends Component {
         // handshake timeout finds out why if the page never answers.
         this.state.slow = probe === "slow";
         this.accept(payload);
-        this.state.src = embeddedUrl(payload.superset_url, payload.embedded_uuid, payload.ui_config);
+        this.state.src = embeddedUrl(
+            payload.superset_url,
+            payload.embedded_uuid,
+            payload.ui_config,
+            filters.native_filters,
+        );
         this.state.status = "embedding";
     }
 
@@ -93,7 +130,9 @@ export class SupersetDashboardAction extends Component {
             return;
         }
         this.channel?.close();
-        const channel = new EmbeddedChannel(iframe.contentWindow, new URL(this.payload.superset_url).origin);
+        const channel = new EmbeddedChannel(iframe.contentWindow, new URL(this.payload.superset_url).origin, {
+            methods: { observeDataMask: (dataMask) => this.channel === channel && this.onDataMask(dataMask) },
+        });
         this.channel = channel;
         channel.open();
         channel.emitGuestToken(this.payload.token);
@@ -126,6 +165,53 @@ export class SupersetDashboardAction extends Component {
         const available = this.frameRef.el?.clientHeight || 0;
         const wanted = Math.ceil(size?.height || 0);
         this.state.height = wanted > available ? wanted : null;
+    }
+
+    // --- filters -------------------------------------------------------------------
+
+    fetchFilters() {
+        return rpc(`/superset_connector/dashboards/${this.dashboardId}/filters`, {
+            record: this.record,
+            context: user.context,
+        });
+    }
+
+    /** The page's filters changed (or it says so again): remembered once they stay put. */
+    onDataMask(dataMask) {
+        const filters = nativeFilters(dataMask);
+        const key = JSON.stringify(filters);
+        if (key === this.lastFilters) {
+            return; // the page emits on every chart's redraw, not only on a filter's change
+        }
+        this.lastFilters = key;
+        browser.clearTimeout(this.saveTimer);
+        this.timers.delete(this.saveTimer);
+        this.saveTimer = this.later(() => this.saveFilters(filters), FILTERS_SAVE_DELAY_MS);
+    }
+
+    async saveFilters(filters) {
+        let result;
+        try {
+            result = await rpc(`/superset_connector/dashboards/${this.dashboardId}/filters/save`, {
+                data_mask: filters,
+                context: user.context,
+            });
+        } catch {
+            return; // remembered at the next change; the dashboard itself is unaffected
+        }
+        if (!this.destroyed && result && !result.error) {
+            this.state.remembered = Boolean(result.saved);
+        }
+    }
+
+    async onResetFilters() {
+        try {
+            await rpc(`/superset_connector/dashboards/${this.dashboardId}/filters/reset`, { context: user.context });
+        } catch {
+            return this.fail("network", _t("Odoo could not be reached. Check your connection, then retry."));
+        }
+        this.record = null; // the dashboard's own defaults, whatever it was opened from
+        this.load();
     }
 
     // --- tokens --------------------------------------------------------------------

@@ -113,13 +113,15 @@ export class EmbeddedChannel {
 }
 
 /**
- * The embedded page's address, with Superset's display options and language.
+ * The embedded page's address, with Superset's display options, language and the native
+ * filters it opens with.
  *
  * @param {string} supersetUrl
  * @param {string} embeddedUuid
  * @param {{ui_config: number, show_filters: boolean, expand_filters: boolean, locale?: string}} uiConfig
+ * @param {string} [nativeFilters] the page's initial native filters, as the server wrote them (rison)
  */
-export function embeddedUrl(supersetUrl, embeddedUuid, uiConfig) {
+export function embeddedUrl(supersetUrl, embeddedUuid, uiConfig, nativeFilters = "") {
     const params = new URLSearchParams({
         uiConfig: String(uiConfig.ui_config || 0),
         show_filters: String(Boolean(uiConfig.show_filters)),
@@ -127,6 +129,9 @@ export function embeddedUrl(supersetUrl, embeddedUuid, uiConfig) {
     });
     if (uiConfig.locale) {
         params.set("_l_", uiConfig.locale); // Superset's locale argument for one page
+    }
+    if (nativeFilters) {
+        params.set("native_filters", nativeFilters);
     }
     return `${supersetUrl.replace(/\/+$/, "")}/embedded/${encodeURIComponent(embeddedUuid)}?${params}`;
 }
