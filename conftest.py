@@ -81,6 +81,41 @@ def pytest_pycollect_makeitem(collector, name, obj):
     return collected
 
 
+BENCH_TESTS = "tests/test_benchmarks.py"
+_BACKGROUND = {}  # "smoke": the benchmarks' smoke runs, once started
+
+
+def pytest_collection_finish(session):
+    """The selected benchmarks' smoke runs start now, in the background, the longest
+    first (tests/bench_smoke.py): they overlap the tests before their own."""
+    scripts = {
+        item.callspec.params["script"]
+        for item in session.items
+        if item.nodeid.startswith(BENCH_TESTS) and hasattr(item, "callspec")
+    }
+    if not scripts or session.config.option.collectonly:
+        return
+    from bench_smoke import SmokeRuns  # noqa: PLC0415 (tests/ is on the path from here on)
+
+    folder = Path(os.environ.get("SC_TEST_DIR") or settings.RUN_DIR / "test") / "bench"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    ordered = sorted(scripts, key=lambda script: (script.stem != "load_bench", script.name))
+    _BACKGROUND["smoke"] = SmokeRuns(setup(), ordered, folder).start()
+
+
+def pytest_sessionfinish(session):
+    runs = _BACKGROUND.pop("smoke", None)
+    if runs:
+        runs.stop()
+
+
+@pytest.fixture(scope="session")
+def bench_smoke_runs():
+    """The benchmarks' smoke runs started at the end of collection."""
+    return _BACKGROUND["smoke"]
+
+
 def pytest_runtest_setup(item):
     odoo_tests = sys.modules.get("odoo.tests")  # imported by every Odoo test module, only then
     cls = getattr(item, "cls", None)

@@ -1,13 +1,14 @@
 """`make test` and `make lint`: lint, then every test against real servers.
 
 The addon is installed with odoo-bin on a copy of the apps template (pytest-odoo does
-not install modules); a second copy serves the end-to-end Odoo server. pytest runs
-last, so its summary is the last thing printed.
+not install modules), while lint runs beside it; a second copy serves the end-to-end
+Odoo server. pytest runs last, so its summary is the last thing printed.
 """
 
 import os
 import shutil
 import subprocess
+import threading
 
 from . import debian, node, odoo, settings
 from .console import SetupError, step
@@ -34,6 +35,27 @@ def lint(stack=None):
         names.append("prettier (make format applies it)")
     if names:
         raise SetupError("lint failed: " + "; ".join(names))
+
+
+class _Background:
+    """A call run in a thread; result() waits for it and raises what it raised."""
+
+    def __init__(self, call):
+        self.error = None
+
+        def run():
+            try:
+                call()
+            except Exception as exc:  # handed to result(), in the caller's thread
+                self.error = exc
+
+        self.thread = threading.Thread(target=run, name="lint", daemon=True)
+        self.thread.start()
+
+    def result(self):
+        self.thread.join()
+        if self.error:
+            raise self.error
 
 
 def format_code():
@@ -71,10 +93,12 @@ def test(pytest_args=()):
     debian.ensure(debian.BROWSER, "for the browser tests")
     apps, base = stack.template("apps"), stack.template("base")
     stack.superset_metadata()
+    linting = None
     if os.environ.get("SC_SKIP_LINT"):
         step("Lint skipped (SC_SKIP_LINT is set); CI and a plain `make test` run it")
     else:
-        lint(stack)
+        # Lint and the install below take about a minute each, on a core each: side by side.
+        linting = _Background(lambda: lint(stack))
     shutil.rmtree(TEST_DIR, ignore_errors=True)
     (TEST_DIR / "logs").mkdir(parents=True)
     unit_db = f"sc_test_{os.getpid()}"
@@ -85,6 +109,8 @@ def test(pytest_args=()):
         odoo.install(stack, apps, unit_db, TEST_DIR / "logs" / "install.log")
         odoo.copy_db(unit_db, e2e_db)
         odoo.copy_db(unit_db, production_db)
+        if linting:
+            linting.result()  # a lint failure stops the run here, as it did before the install
         conf = odoo.write_config(
             TEST_DIR / "pytest-odoo.conf",
             stack.odoo_path,
