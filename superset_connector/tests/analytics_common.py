@@ -1,6 +1,9 @@
 """Helpers shared by the analytics tests."""
 
 import unittest
+from datetime import datetime
+
+import pytz
 
 from odoo.tests import TransactionCase
 from odoo.tools import SQL
@@ -78,3 +81,29 @@ def usd_eur_and_main_company(env):
     if main.currency_id != usd:
         raise unittest.SkipTest("the figures are written for a main company in USD")
     return usd, eur, main
+
+
+def new_company(env, name, currency, tz=None, lang="en_US", chart=True):
+    """A company in this currency, its partner in timezone tz and language lang, with
+    Odoo's generic chart of accounts (chart=False: none)."""
+    company = env["res.company"].create({"name": name, "currency_id": currency.id})
+    company.partner_id.write({"lang": lang, **({"tz": tz} if tz else {})})
+    if chart:
+        env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
+        company.currency_id = currency  # the chart may set its own
+    return company
+
+
+def utc(local, tz):
+    """The naive UTC datetime Odoo stores for a local wall-clock time in timezone tz."""
+    moment = pytz.timezone(tz).localize(datetime.fromisoformat(local))
+    return moment.astimezone(pytz.UTC).replace(tzinfo=None)
+
+
+def local_day(value, tz):
+    """The day of a stored (naive UTC) datetime in timezone tz."""
+    return pytz.UTC.localize(value).astimezone(pytz.timezone(tz)).date() if value else None
+
+
+def as_date(value):
+    return value.date() if isinstance(value, datetime) else value

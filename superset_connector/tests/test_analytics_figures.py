@@ -1,27 +1,15 @@
 from collections import defaultdict
-from datetime import date, datetime, timedelta
-
-import pytz
+from datetime import date, timedelta
 
 from odoo import Command, fields
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
-from .analytics_common import usd_eur_and_main_company, view_rows
+from .analytics_common import as_date, new_company, usd_eur_and_main_company, utc, view_rows
 
 CENT = 0.005
 OUT_TYPES = ["out_invoice", "out_refund", "out_receipt"]
 IN_TYPES = ["in_invoice", "in_refund", "in_receipt"]
-
-
-def utc(local, tz):
-    """The naive UTC datetime Odoo stores for a local wall-clock time in timezone tz."""
-    moment = pytz.timezone(tz).localize(datetime.fromisoformat(local))
-    return moment.astimezone(pytz.UTC).replace(tzinfo=None)
-
-
-def as_date(value):
-    return value.date() if isinstance(value, datetime) else value
 
 
 @tagged("post_install", "-at_install")
@@ -38,8 +26,8 @@ class TestAnalyticsFigures(TransactionCase):
         cls.usd, cls.eur, cls.company_a = usd_eur_and_main_company(env)  # main company: USD
         env["res.lang"]._activate_lang("fr_FR")
         cls.company_a.partner_id.write({"tz": "Pacific/Auckland", "lang": "en_US"})
-        cls.company_b = cls._company("Analytics Europe", cls.eur, "Europe/Brussels", "fr_FR")
-        cls.company_c = cls._company("Analytics West", cls.usd, "America/Los_Angeles", "en_US")
+        cls.company_b = new_company(env, "Analytics Europe", cls.eur, "Europe/Brussels", "fr_FR")
+        cls.company_c = new_company(env, "Analytics West", cls.usd, "America/Los_Angeles", "en_US")
         cls.companies = cls.company_a | cls.company_b | cls.company_c
         env.user.company_ids = [Command.link(c.id) for c in cls.companies]
         # 1 USD = 0.8 EUR: the rate of EUR in the USD companies, of USD (1.25) in the EUR one.
@@ -70,14 +58,6 @@ class TestAnalyticsFigures(TransactionCase):
         env.flush_all()
 
     # --- fixtures -------------------------------------------------------------------
-    @classmethod
-    def _company(cls, name, currency, tz, lang):
-        company = cls.env["res.company"].create({"name": name, "currency_id": currency.id})
-        company.partner_id.write({"tz": tz, "lang": lang})
-        cls.env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
-        company.currency_id = currency  # the chart may set its own
-        return company
-
     @classmethod
     def _tz(cls, company):
         return company.partner_id.tz

@@ -1,13 +1,11 @@
 from collections import Counter, defaultdict
-from datetime import date, datetime
-
-import pytz
+from datetime import date
 
 from odoo import Command
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import SQL
 
-from .analytics_common import usd_eur_and_main_company, view_rows
+from .analytics_common import as_date, new_company, usd_eur_and_main_company, utc, view_rows
 
 CENT = 0.005
 # Odoo 18's definitions (crm.lead has no won_status field in 18.0): the domains of the
@@ -17,16 +15,6 @@ CENT = 0.005
 WON = [("active", "=", True), ("probability", "=", 100)]
 LOST = [("active", "=", False), ("probability", "=", 0)]
 ONGOING = [("active", "=", True), ("stage_id.is_won", "=", False)]
-
-
-def utc(local, tz):
-    """The naive UTC datetime Odoo stores for a local wall-clock time in timezone tz."""
-    moment = pytz.timezone(tz).localize(datetime.fromisoformat(local))
-    return moment.astimezone(pytz.UTC).replace(tzinfo=None)
-
-
-def as_date(value):
-    return value.date() if isinstance(value, datetime) else value
 
 
 @tagged("post_install", "-at_install")
@@ -47,8 +35,8 @@ class TestAnalyticsFiguresCrm(TransactionCase):
         cls.usd, cls.eur, cls.company_a = usd_eur_and_main_company(env)  # main company: USD
         env["res.lang"]._activate_lang("fr_FR")
         cls.company_a.partner_id.write({"tz": "Pacific/Auckland", "lang": "en_US"})
-        cls.company_b = cls._company("CRM Europe", cls.eur, "Europe/Brussels", "fr_FR")
-        cls.company_c = cls._company("CRM West", cls.usd, "America/Los_Angeles", "en_US")
+        cls.company_b = new_company(env, "CRM Europe", cls.eur, "Europe/Brussels", "fr_FR")
+        cls.company_c = new_company(env, "CRM West", cls.usd, "America/Los_Angeles", "en_US")
         cls.companies = cls.company_a | cls.company_b | cls.company_c
         env.user.company_ids = [Command.link(c.id) for c in cls.companies]
         # 1 USD = 0.8 EUR: the rate of EUR in the USD companies, of USD (1.25) in the EUR one.
@@ -94,14 +82,6 @@ class TestAnalyticsFiguresCrm(TransactionCase):
         env.flush_all()
 
     # --- fixtures -------------------------------------------------------------------
-    @classmethod
-    def _company(cls, name, currency, tz, lang):
-        company = cls.env["res.company"].create({"name": name, "currency_id": currency.id})
-        company.partner_id.write({"tz": tz, "lang": lang})
-        cls.env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
-        company.currency_id = currency  # the chart may set its own
-        return company
-
     @classmethod
     def _tz(cls, company):
         return company.partner_id.tz

@@ -11,7 +11,7 @@ from odoo import Command
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
-from .analytics_common import usd_eur_and_main_company, view_rows
+from .analytics_common import new_company, usd_eur_and_main_company, view_rows
 
 CENT = 0.005
 INCOME_TYPES = ("income", "income_other")
@@ -42,8 +42,8 @@ class TestAnalyticsFinancialFigures(TransactionCase):
         env = cls.env
         cls.usd, cls.eur, cls.company_a = usd_eur_and_main_company(env)  # main company: USD
         env["res.lang"]._activate_lang("fr_FR")
-        cls.company_b = cls._company("Financial Europe", cls.eur, "fr_FR")
-        cls.company_c = cls._company("Financial West", cls.usd, "en_US")
+        cls.company_b = new_company(env, "Financial Europe", cls.eur, lang="fr_FR")
+        cls.company_c = new_company(env, "Financial West", cls.usd, lang="en_US")
         cls.companies = cls.company_a | cls.company_b | cls.company_c
         env.user.company_ids = [Command.link(c.id) for c in cls.companies]
         cls.foreign = {cls.company_a: cls.eur, cls.company_b: cls.usd, cls.company_c: cls.eur}
@@ -68,14 +68,6 @@ class TestAnalyticsFinancialFigures(TransactionCase):
         env.flush_all()
 
     # --- fixtures -------------------------------------------------------------------
-    @classmethod
-    def _company(cls, name, currency, lang):
-        company = cls.env["res.company"].create({"name": name, "currency_id": currency.id})
-        company.partner_id.lang = lang
-        cls.env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
-        company.currency_id = currency  # the chart may set its own
-        return company
-
     @classmethod
     def _chart(cls, company):
         """Accounts of our own (known codes and types) and groups: 68 Overheads holding

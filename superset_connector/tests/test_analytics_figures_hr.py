@@ -1,33 +1,16 @@
 from collections import defaultdict
-from datetime import date, datetime, timedelta
-
-import pytz
+from datetime import date, timedelta
 
 from odoo import Command, fields
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
-from .analytics_common import usd_eur_and_main_company, view_rows
+from .analytics_common import as_date, local_day, new_company, usd_eur_and_main_company, utc, view_rows
 
 HR_VIEWS = ("vw_hr_employee", "vw_hr_leave", "vw_hr_attendance_daily", "vw_hr_contract")
 HOUR = 1e-6
 MARCH = date(2025, 3, 1)
 APRIL = date(2025, 4, 1)
-
-
-def utc(local, tz):
-    """The naive UTC datetime Odoo stores for a local wall-clock time in timezone tz."""
-    moment = pytz.timezone(tz).localize(datetime.fromisoformat(local))
-    return moment.astimezone(pytz.UTC).replace(tzinfo=None)
-
-
-def local_day(value, tz):
-    """The day of a stored (naive UTC) datetime in timezone tz."""
-    return pytz.UTC.localize(value).astimezone(pytz.timezone(tz)).date() if value else None
-
-
-def as_date(value):
-    return value.date() if isinstance(value, datetime) else value
 
 
 @tagged("post_install", "-at_install")
@@ -47,8 +30,8 @@ class TestAnalyticsFiguresHr(TransactionCase):
         cls.usd, cls.eur, cls.company_a = usd_eur_and_main_company(env)  # main company: USD
         env["res.lang"]._activate_lang("fr_FR")
         cls.company_a.partner_id.write({"tz": "America/New_York", "lang": "en_US"})
-        cls.company_b = cls._company("HR Europe", cls.eur, "Europe/Brussels", "fr_FR")
-        cls.company_c = cls._company("HR Asia", cls.usd, "Asia/Tokyo", "en_US")
+        cls.company_b = new_company(env, "HR Europe", cls.eur, "Europe/Brussels", "fr_FR", chart=False)
+        cls.company_c = new_company(env, "HR Asia", cls.usd, "Asia/Tokyo", "en_US", chart=False)
         cls.companies = cls.company_a | cls.company_b | cls.company_c
         env.user.company_ids = [Command.link(c.id) for c in cls.companies]
         cls.calendar = {
@@ -88,12 +71,6 @@ class TestAnalyticsFiguresHr(TransactionCase):
         env.flush_all()
 
     # --- fixtures -------------------------------------------------------------------
-    @classmethod
-    def _company(cls, name, currency, tz, lang):
-        company = cls.env["res.company"].create({"name": name, "currency_id": currency.id})
-        company.partner_id.write({"tz": tz, "lang": lang})
-        return company
-
     @classmethod
     def _tz(cls, company):
         return company.partner_id.tz

@@ -1,32 +1,15 @@
 from collections import Counter, defaultdict
-from datetime import date, datetime
-
-import pytz
+from datetime import date
 
 from odoo import Command
 from odoo.tests import Form, TransactionCase, new_test_user, tagged
 from odoo.tools import SQL
 
-from .analytics_common import usd_eur_and_main_company, view_rows
+from .analytics_common import as_date, local_day, usd_eur_and_main_company, utc, view_rows
 
 CENT = 0.005
 CONFIRMED = ("purchase", "done")
 MARCH = date(2025, 3, 1)
-
-
-def utc(local, tz):
-    """The naive UTC datetime Odoo stores for a local wall-clock time in timezone tz."""
-    moment = pytz.timezone(tz).localize(datetime.fromisoformat(local))
-    return moment.astimezone(pytz.UTC).replace(tzinfo=None)
-
-
-def local_day(value, tz):
-    """The day of a stored (naive UTC) datetime in timezone tz."""
-    return pytz.UTC.localize(value).astimezone(pytz.timezone(tz)).date() if value else None
-
-
-def as_date(value):
-    return value.date() if isinstance(value, datetime) else value
 
 
 @tagged("post_install", "-at_install")
