@@ -82,12 +82,15 @@ def pytest_pycollect_makeitem(collector, name, obj):
 
 
 BENCH_TESTS = "tests/test_benchmarks.py"
+FOREGROUND_BENCHMARKS = {"load_bench"}  # run in their test, after every other test's servers
 _BACKGROUND = {}  # "smoke": the benchmarks' smoke runs, once started
 
 
 def pytest_collection_finish(session):
-    """The selected benchmarks' smoke runs start now, in the background, the longest
-    first (tests/bench_smoke.py): they overlap the tests before their own."""
+    """The selected benchmarks' smoke runs start now, in the background (tests/bench_smoke.py):
+    they overlap the tests before their own. Not the load benchmark's: its standby would
+    meet the tests' standby (each drops the other's replication slot as an orphan), so it
+    runs in its test."""
     scripts = {
         item.callspec.params["script"]
         for item in session.items
@@ -95,13 +98,13 @@ def pytest_collection_finish(session):
     }
     if not scripts or session.config.option.collectonly:
         return
+    scripts = {script for script in scripts if script.stem not in FOREGROUND_BENCHMARKS}
     from bench_smoke import SmokeRuns  # noqa: PLC0415 (tests/ is on the path from here on)
 
     folder = Path(os.environ.get("SC_TEST_DIR") or settings.RUN_DIR / "test") / "bench"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    ordered = sorted(scripts, key=lambda script: (script.stem != "load_bench", script.name))
-    _BACKGROUND["smoke"] = SmokeRuns(setup(), ordered, folder).start()
+    _BACKGROUND["smoke"] = SmokeRuns(setup(), sorted(scripts), folder).start()
 
 
 def pytest_sessionfinish(session):

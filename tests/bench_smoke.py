@@ -39,7 +39,12 @@ class SmokeRuns:
         return self
 
     def result(self, script, timeout):
-        """(exit code, output, seconds) of the script's run, waiting for it; None if not done in time."""
+        """(exit code, output, seconds) of the script's run, waiting for it; None if not
+        done in time. A script not started in the background runs now."""
+        if script not in self.done:
+            started = time.monotonic()
+            code, output = self._run(script)
+            return code, output, time.monotonic() - started
         if not self.done[script].wait(timeout):
             return None
         return self.results[script]
@@ -78,7 +83,8 @@ class SmokeRuns:
             SC_BENCH_SMOKE="1",
             TMPDIR=work,  # its work folders and logs, kept for a look
         )
-        self.process = subprocess.Popen(
+        # A local name: a run in the foreground (result()) may start while one goes on here.
+        process = subprocess.Popen(
             [python_of(self.stack.odoo_venv), str(script)],
             cwd=settings.REPO,
             env=env,
@@ -86,14 +92,15 @@ class SmokeRuns:
             stderr=subprocess.STDOUT,
             text=True,
         )
+        self.process = process  # what stop() interrupts
         try:
-            output, _ = self.process.communicate(timeout=TIMEOUT)
+            output, _ = process.communicate(timeout=TIMEOUT)
         except subprocess.TimeoutExpired:
-            self.process.send_signal(signal.SIGINT)
+            process.send_signal(signal.SIGINT)
             try:
-                output, _ = self.process.communicate(timeout=60)
+                output, _ = process.communicate(timeout=60)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                output, _ = self.process.communicate()
+                process.kill()
+                output, _ = process.communicate()
             return None, f"{output}\n[interrupted after {TIMEOUT} s]"
-        return self.process.returncode, output
+        return process.returncode, output
